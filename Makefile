@@ -1,0 +1,68 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything installs itself.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test bench up install frontend lint typecheck importlint pytest lock clean
+
+# --- installation (idempotent: stamps re-run a step only when its inputs change) ---
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+	cd frontend && npm run --silent build
+
+frontend: frontend/dist/index.html
+
+# --- the product ---
+demo: install frontend
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) $(BIN)/python manage.py run_demo
+
+# The real topology (web, worker, beat) on the local PostgreSQL and Redis, through the Procfile.
+up: install frontend
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kalshi_bots} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	PORT=$(PORT) $(BIN)/honcho start
+
+# --- checks ---
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+importlint: install
+	$(BIN)/lint-imports
+
+pytest: install frontend
+	$(BIN)/pytest
+
+test: lint typecheck importlint pytest
+
+bench: install
+	@mkdir -p var
+	$(BIN)/pytest tests/perf -p no:cacheprovider -q -o addopts="" --timeout=1800
+
+lock: install
+	$(BIN)/pip freeze --exclude-editable | (echo "# Pinned versions the Makefile installs with (pip install -c). Regenerate: make lock"; cat) > requirements.lock
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var .mypy_cache .ruff_cache .pytest_cache

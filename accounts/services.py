@@ -1,0 +1,165 @@
+"""Writes for accounts: users, API tokens, exchange credentials (STYLE: keyword-only, atomic)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from accounts import crypto
+from accounts.models import ApiToken, AuditEvent, Environment, ExchangeCredential, User
+from accounts.selectors import credential_get, token_get
+from core.errors import ApplicationError
+
+TOKEN_PREFIX = "kb_"  # noqa: S105 (a visible marker, not a secret)
+
+
+def audit_record(*, user: User | None, action: str, target: str = "", ip_address: str | None = None) -> None:
+    AuditEvent.objects.create(user=user, action=action, target=target[:200], ip_address=ip_address)
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str) -> User:
+    """Create a user after Django's password validators accept the password."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email=email).exists():
+        raise ApplicationError(
+            "An account with this email already exists.",
+            code="email_taken",
+            details={"email": ["An account with this email already exists."]},
+        )
+    try:
+        password_validation.validate_password(password, User(email=email))
+    except DjangoValidationError as exc:
+        raise ApplicationError(
+            f"Password rejected: {exc.messages[0]}",
+            code="invalid_password",
+            details={"password": exc.messages},
+        ) from exc
+    try:
+        user = User.objects.create_user(email=email, password=password)
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise ApplicationError(
+            "An account with this email already exists.",
+            code="email_taken",
+            details={"email": ["An account with this email already exists."]},
+        ) from exc
+    audit_record(user=user, action="user.registered")
+    return user
+
+
+def token_digest(token: str) -> str:
+    # Tokens are 256-bit random strings, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the plaintext is returned once and never stored."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=plaintext[:10], digest=token_digest(plaintext)
+    )
+    audit_record(user=user, action="token.created", target=name)
+    return token, plaintext
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token_id: int) -> None:
+    token = token_get(user=user, token_id=token_id)
+    audit_record(user=user, action="token.revoked", target=token.name)
+    token.delete()
+
+
+@transaction.atomic
+def credential_create(
+    *, user: User, environment: str, label: str, key_id: str, private_key: str
+) -> ExchangeCredential:
+    """Validate the RSA key and store it encrypted; the PEM itself is never kept in clear."""
+    if environment not in Environment.values:
+        raise ApplicationError(
+            f"Unknown environment {environment!r}.",
+            details={"environment": [f"Choose one of: {', '.join(Environment.values)}."]},
+        )
+    try:
+        key = crypto.load_rsa_private_key(private_key)
+    except crypto.InvalidPrivateKey as exc:
+        raise ApplicationError(
+            f"private_key: {exc}", code="invalid_private_key", details={"private_key": [str(exc)]}
+        ) from exc
+    if ExchangeCredential.objects.filter(user=user, environment=environment, label=label).exists():
+        raise ApplicationError(
+            "You already have a credential with this label in this environment.",
+            code="duplicate_label",
+            details={"label": ["Already used in this environment."]},
+        )
+    credential = ExchangeCredential.objects.create(
+        user=user,
+        environment=environment,
+        label=label,
+        key_id=key_id,
+        encrypted_private_key=crypto.encrypt(private_key.strip().encode() + b"\n"),
+        fingerprint=crypto.public_key_fingerprint(key),
+    )
+    audit_record(user=user, action="credential.created", target=f"{environment}:{label}")
+    return credential
+
+
+@transaction.atomic
+def credential_rename(*, user: User, credential_id: int, label: str) -> ExchangeCredential:
+    credential = credential_get(user=user, credential_id=credential_id)
+    if (
+        ExchangeCredential.objects.filter(user=user, environment=credential.environment, label=label)
+        .exclude(pk=credential.pk)
+        .exists()
+    ):
+        raise ApplicationError(
+            "You already have a credential with this label in this environment.",
+            code="duplicate_label",
+            details={"label": ["Already used in this environment."]},
+        )
+    credential.label = label
+    credential.save(update_fields=["label", "updated_at"])
+    return credential
+
+
+@transaction.atomic
+def credential_delete(*, user: User, credential_id: int) -> None:
+    credential = credential_get(user=user, credential_id=credential_id)
+    audit_record(
+        user=user, action="credential.deleted", target=f"{credential.environment}:{credential.label}"
+    )
+    credential.delete()
+
+
+def credential_private_key(*, credential_id: int) -> crypto.PrivateKeyMaterial:
+    """Decrypt a credential for the signing code only. Callers pass ids, never this object."""
+    credential = ExchangeCredential.objects.get(pk=credential_id)
+    return crypto.PrivateKeyMaterial(
+        key_id=credential.key_id, pem=crypto.decrypt(bytes(credential.encrypted_private_key))
+    )
+
+
+def credentials_reencrypt() -> int:
+    """Re-encrypt every stored key under the newest CREDENTIALS_ENCRYPTION_KEYS entry."""
+    count = 0
+    for pk in ExchangeCredential.objects.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            credential = ExchangeCredential.objects.select_for_update().get(pk=pk)
+            credential.encrypted_private_key = crypto.rotate(bytes(credential.encrypted_private_key))
+            credential.save(update_fields=["encrypted_private_key", "updated_at"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def demo_user_ensure(*, email: str, password: str) -> User:
+    """Create the demo user, or reset its password, so `make demo` can run any number of times."""
+    user, _ = User.objects.get_or_create(email=email.lower())
+    # The demo password is chosen by whoever runs the demo, so the validators are not applied.
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

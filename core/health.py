@@ -1,0 +1,54 @@
+"""/healthz: is each service this process depends on reachable? 503 when one is not."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from config.celery_app import app as celery_app
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = "healthz:probe"
+    cache.set(key, "ok", timeout=10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("cache did not return the value just written")
+
+
+def _check_broker() -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _run(check: Callable[[], None]) -> dict[str, object]:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:
+        return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, Callable[[], None]] = {"database": _check_database, "cache": _check_cache}
+    if not settings.EMBEDDED:
+        checks["broker"] = _check_broker
+    results = {name: _run(check) for name, check in checks.items()}
+    healthy = all(r["status"] == "ok" for r in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "embedded": settings.EMBEDDED, "checks": results},
+        status=200 if healthy else 503,
+    )
