@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("builder.api.urls")),
     # Anything else under /api/ is a JSON 404, never Django's HTML page.
     re_path(r"^api/", api_not_found),
     path("", editor_index, name="editor"),

@@ -35,7 +35,9 @@ class QuietSignalsServer:
 async def run_until_stopped(main: Awaitable[None]) -> None:
     """Run the embedded services beside `main`; when `main` ends, stop them and wait for them."""
     stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = [asyncio.create_task(service(stop), name=path) for path, service in embedded_services()]
+    tasks: list[asyncio.Task[None]] = [
+        asyncio.create_task(service(stop), name=path) for path, service in embedded_services()
+    ]
     try:
         await main
     finally:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "builder",
     "execution",
     "sandbox",
+    "demo",
 ]
 
 MIDDLEWARE = [
