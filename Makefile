@@ -34,12 +34,14 @@ demo: install frontend
 	DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) $(BIN)/python manage.py run_demo
 
 # The real topology (web, worker, beat) on the local PostgreSQL and Redis, through the Procfile.
+UP_ENV = DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kalshi_bots} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}
 up: install frontend
 	@mkdir -p var
-	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} \
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kalshi_bots} \
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
-	PORT=$(PORT) $(BIN)/honcho start
+	createdb -h 127.0.0.1 -U postgres kalshi_bots 2>/dev/null || true
+	$(UP_ENV) $(BIN)/python manage.py migrate --noinput
+	$(UP_ENV) PORT=$(PORT) $(BIN)/honcho start
 
 # --- checks ---
 lint: install

@@ -32,6 +32,13 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+def _check_workers() -> None:
+    from core.tasks import ping
+
+    # Only on request (?workers=1): it costs a round trip through the broker and a worker.
+    ping.apply_async(queue="default").get(timeout=3)
+
+
 def _run(check: Callable[[], None]) -> dict[str, object]:
     started = time.perf_counter()
     try:
@@ -46,6 +53,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, Callable[[], None]] = {"database": _check_database, "cache": _check_cache}
     if not settings.EMBEDDED:
         checks["broker"] = _check_broker
+        if request.GET.get("workers") == "1":
+            checks["workers"] = _check_workers
     results = {name: _run(check) for name, check in checks.items()}
     healthy = all(r["status"] == "ok" for r in results.values())
     return JsonResponse(

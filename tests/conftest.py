@@ -86,28 +86,28 @@ def rsa_private_key_pem(index: int = 0, bits: int = 2048) -> str:
 
 
 @pytest.fixture
-def alice(db):  # type: ignore[no-untyped-def]
+def alice(db):
     from tests.factories import UserFactory
 
-    return UserFactory(email="alice@example.com")
+    return UserFactory.create(email="alice@example.com")
 
 
 @pytest.fixture
-def bob(db):  # type: ignore[no-untyped-def]
+def bob(db):
     from tests.factories import UserFactory
 
-    return UserFactory(email="bob@example.com")
+    return UserFactory.create(email="bob@example.com")
 
 
 @pytest.fixture
-def anon_client():  # type: ignore[no-untyped-def]
+def anon_client():
     from rest_framework.test import APIClient
 
     return APIClient()
 
 
 @pytest.fixture
-def alice_client(alice):  # type: ignore[no-untyped-def]
+def alice_client(alice):
     from rest_framework.test import APIClient
 
     client = APIClient()
@@ -116,7 +116,7 @@ def alice_client(alice):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def bob_client(bob):  # type: ignore[no-untyped-def]
+def bob_client(bob):
     from rest_framework.test import APIClient
 
     client = APIClient()

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import factory
+from factory.declarations import Sequence
+from factory.django import DjangoModelFactory
 
 from accounts.models import User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
 
-    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    email = Sequence(lambda n: f"user{n}@example.com")
 
     @classmethod
     def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
-        return model_class.objects.create_user(
-            *args, password=kwargs.pop("password", DEFAULT_PASSWORD), **kwargs
-        )
+        password = kwargs.pop("password", DEFAULT_PASSWORD)
+        return model_class.objects.create_user(kwargs.pop("email"), password, **kwargs)

@@ -21,11 +21,12 @@ def dev_secret_key(var_dir: Path) -> str:
     return _read_or_create(var_dir / "dev-secret-key", secrets.token_urlsafe(50))
 
 
-def dev_encryption_keys(var_dir: Path) -> list[str]:
+def dev_encryption_keys(var_dir: Path, *, warn: bool = True) -> list[str]:
     """A generated Fernet key, stable across restarts of this checkout so stored keys stay readable."""
-    warnings.warn(
-        "CREDENTIALS_ENCRYPTION_KEYS is not set: using a generated development key from var/. "
-        "Never run production like this.",
-        stacklevel=2,
-    )
+    if warn:
+        warnings.warn(
+            "CREDENTIALS_ENCRYPTION_KEYS is not set: using a generated development key from var/. "
+            "Never run production like this.",
+            stacklevel=2,
+        )
     return [_read_or_create(var_dir / "dev-credentials.key", Fernet.generate_key().decode())]

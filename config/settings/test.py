@@ -8,7 +8,7 @@ from .devkeys import dev_encryption_keys, dev_secret_key
 
 SECRET_KEY = dev_secret_key(VAR_DIR)
 CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[]) or dev_encryption_keys(
-    VAR_DIR
+    VAR_DIR, warn=False
 )
 SANDBOX_ADMIN_TOKEN = "test-admin-token"  # noqa: S105 (a test fixture, not a secret)
 
@@ -35,4 +35,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # type: ignore[assignment]  # no collectstatic here
 WHITENOISE_AUTOREFRESH = True
+
+# Servers started by tests in threads must not keep connections that block dropping the test DB.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

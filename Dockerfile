@@ -1,0 +1,27 @@
+# One image for web, worker and beat (and, later, marketdata and sandbox).
+FROM node:20-slim AS frontend
+WORKDIR /build
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+COPY config/ config/
+COPY core/ core/
+COPY accounts/ accounts/
+COPY builder/ builder/
+COPY execution/ execution/
+COPY sandbox/ sandbox/
+COPY demo/ demo/
+COPY manage.py ./
+RUN pip install --no-cache-dir -c requirements.lock .
+COPY --from=frontend /build/dist frontend/dist
+RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=build CREDENTIALS_ENCRYPTION_KEYS=build \
+    SANDBOX_ADMIN_TOKEN=build python manage.py collectstatic --noinput
+RUN useradd --create-home app
+USER app
+EXPOSE 8000

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_paths_are_json_404(alice_client):
+    response = alice_client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
+
+
+def test_wrong_methods_are_json_405(alice_client):
+    response = alice_client.put("/api/v1/auth/me/", {}, format="json")
+    assert response.status_code == 405
+    assert response.json() == {
+        "message": 'Method "PUT" not allowed.',
+        "code": "method_not_allowed",
+        "details": {},
+    }
+
+
+def test_non_json_bodies_are_415(alice_client):
+    response = alice_client.generic("POST", "/api/v1/auth/tokens/", "name=x", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_the_openapi_schema_and_docs_are_served(anon_client):
+    schema = anon_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in ("/api/v1/auth/login/", "/api/v1/credentials/", "/api/v1/credentials/{credential_id}/"):
+        assert path in paths
+    assert "tokenAuth" in schema.json()["components"]["securitySchemes"]
+    docs = anon_client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger" in docs.content.lower()
+
+
+def test_the_editor_is_served_at_the_root(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'<div id="root"></div>' in response.content
+    assert "csrftoken" in response.cookies
