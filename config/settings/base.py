@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import django_stubs_ext
@@ -121,6 +122,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.exists() else []
+# whitenoise 6 serves files through sync iterators, and Django under ASGI warns about each one.
+# Harmless for the editor's few, cached, compressed assets.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

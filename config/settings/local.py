@@ -4,8 +4,6 @@ instead, with the same code."""
 
 from __future__ import annotations
 
-import warnings
-
 from .base import *  # noqa: F403
 from .base import REDIS_URL, VAR_DIR, env
 from .devkeys import dev_encryption_keys, dev_secret_key
@@ -41,9 +39,6 @@ else:
 # Serve the built editor straight from frontend/dist without collectstatic.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # type: ignore[assignment]  # no collectstatic here
-# whitenoise 6 serves files through sync iterators; under ASGI Django warns once per file type.
-# Harmless for the few assets of the editor.
-warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
