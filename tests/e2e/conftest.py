@@ -49,14 +49,14 @@ def live_url(transactional_db: None) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser, live_url):  # type: ignore[no-untyped-def]
+def page(browser, live_url):
     context = browser.new_context(base_url=live_url)
     page = context.new_page()
     yield page
     context.close()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
