@@ -1,0 +1,220 @@
+"""Accounts, netted positions and the collateral rule that keeps every balance non-negative.
+
+Collateral rule (API.md §15.12, documented in sandbox/README.md): ``cash`` is what the member
+owns; ``available = cash - reserved`` is the balance the API reports. For each market the
+reservation is
+
+    sum over live orders of (remaining x fee bound + one cent for the rounding accumulator)
+    + for each side, the cost at their limit prices of the contracts that would OPEN a position
+      if every order of that side filled: the highest-priority contracts up to the opposite
+      position only close it (they pay out, never cost), the rest open.
+
+This is the worst-case cash a member can lose from the current state through any sequence of
+fills, and each fill lowers it by at least that fill's cash outflow, so an order is accepted only
+if ``available`` stays >= 0 with it included, and then no fill can drive it below zero.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sandbox.engine.book import Order
+from sandbox.engine.events import FillRecord, SettlementRecord
+from sandbox.engine.fees import balance_change
+from sandbox.engine.units import MICRO_PER_CENT, PRICE_ONE
+
+ROUNDING_PAD: Final = MICRO_PER_CENT  # the accumulator never exceeds one cent (fees.balance_change)
+
+
+class Exposure:
+    """One account in one market: netted position, its P&L, and what its live orders reserve."""
+
+    __slots__ = (
+        "account",
+        "cost",
+        "costs",
+        "counts",
+        "fee_reserve",
+        "fees_paid",
+        "levels",
+        "live_orders",
+        "position",
+        "realized",
+        "reserved",
+        "settled",
+        "ticker",
+        "traded",
+        "updated_ms",
+        "volume",
+    )
+
+    def __init__(self, account: Account, ticker: str) -> None:
+        self.account = account
+        self.ticker = ticker
+        self.position = 0  # signed count: > 0 YES, < 0 NO (netted, API.md §9)
+        self.cost = 0  # micro-dollars paid for the contracts currently held (average cost)
+        self.realized = 0  # realized P&L, micro-dollars, before fees
+        self.fees_paid = 0
+        self.traded = 0  # micro-dollars of legs bought
+        self.volume = 0  # contracts traded (count units)
+        self.updated_ms = 0
+        self.settled = False
+        # Own live orders per side (0 = YES bids, 1 = NO bids): leg price -> remaining count.
+        self.levels: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self.counts = [0, 0]  # remaining count per side
+        self.costs = [0, 0]  # sum of remaining x leg price per side, micro-dollars
+        self.fee_reserve = 0  # sum of remaining x fee bound + rounding pads, micro-dollars
+        self.live_orders = 0
+        self.reserved = 0  # cached reservation(), micro-dollars
+
+
+class Account:
+    """A member: cash, reservations, positions and the indexes the REST reads need."""
+
+    __slots__ = (
+        "account_id",
+        "cash",
+        "client_order_ids",
+        "deposited",
+        "exposures",
+        "fills",
+        "orders",
+        "reserved",
+        "settlements",
+    )
+
+    def __init__(self, account_id: str) -> None:
+        self.account_id = account_id
+        self.cash = 0  # micro-dollars, always whole cents
+        self.reserved = 0
+        self.deposited = 0
+        self.exposures: dict[str, Exposure] = {}
+        self.client_order_ids: dict[str, str] = {}  # client_order_id -> order_id, never reused
+        self.orders: list[Order] = []
+        self.fills: list[FillRecord] = []
+        self.settlements: list[SettlementRecord] = []
+
+    @property
+    def available(self) -> int:
+        """Cash not reserved by live orders (the API's `balance`), micro-dollars."""
+        return self.cash - self.reserved
+
+    def exposure(self, ticker: str) -> Exposure:
+        """The account's exposure in a market, created on first use."""
+        exposure = self.exposures.get(ticker)
+        if exposure is None:
+            exposure = self.exposures[ticker] = Exposure(self, ticker)
+        return exposure
+
+
+def _closing_cost(levels: dict[int, int], count: int) -> int:
+    """Cost of the `count` highest-priority contracts of one side (highest leg price first)."""
+    cost = 0
+    for price in sorted(levels, reverse=True):
+        size = levels[price]
+        if size >= count:
+            return cost + count * price
+        cost += size * price
+        count -= size
+    return cost
+
+
+def reservation(exposure: Exposure) -> int:
+    """What the live orders of one account in one market reserve (module docstring)."""
+    total = exposure.fee_reserve
+    position = exposure.position
+    counts = exposure.counts
+    yes_bids = exposure.costs[0]
+    if position < 0 and counts[0]:  # YES bids first close the NO position
+        yes_bids -= _closing_cost(exposure.levels[0], min(-position, counts[0]))
+    no_bids = exposure.costs[1]
+    if position > 0 and counts[1]:  # NO bids first close the YES position
+        no_bids -= _closing_cost(exposure.levels[1], min(position, counts[1]))
+    return total + yes_bids + no_bids
+
+
+def refresh(exposure: Exposure) -> None:
+    """Recompute the exposure's reservation and carry the change to its account."""
+    new = reservation(exposure)
+    exposure.account.reserved += new - exposure.reserved
+    exposure.reserved = new
+
+
+def track(exposure: Exposure, order: Order) -> None:
+    """Start reserving for a live order (its remaining count, fee bound and rounding pad)."""
+    count = order.remaining
+    side = order.side
+    levels = exposure.levels[side]
+    levels[order.leg] = levels.get(order.leg, 0) + count
+    exposure.counts[side] += count
+    exposure.costs[side] += count * order.leg
+    exposure.fee_reserve += count * order.fee_bound + ROUNDING_PAD - order.accumulator
+    exposure.live_orders += 1
+
+
+def shrink(exposure: Exposure, order: Order, count: int) -> None:
+    """A live order lost `count` of its remaining (fill, decrease, cancel)."""
+    side = order.side
+    levels = exposure.levels[side]
+    left = levels[order.leg] - count
+    if left:
+        levels[order.leg] = left
+    else:
+        del levels[order.leg]
+    exposure.counts[side] -= count
+    exposure.costs[side] -= count * order.leg
+    exposure.fee_reserve -= count * order.fee_bound
+
+
+def untrack(exposure: Exposure, order: Order) -> None:
+    """Stop reserving for an order that is done (its remaining must already be shrunk to zero)."""
+    exposure.fee_reserve -= ROUNDING_PAD - order.accumulator
+    exposure.live_orders -= 1
+
+
+def set_fee_bound(exposure: Exposure, order: Order, fee_bound: int) -> None:
+    """Change the fee reserved per count unit of a live order (a taker that starts resting)."""
+    exposure.fee_reserve += order.remaining * (fee_bound - order.fee_bound)
+    order.fee_bound = fee_bound
+
+
+def fill(exposure: Exposure, order: Order, count: int, leg_price: int, fee: int, ts_ms: int) -> int:
+    """Book one fill of `order` for its owner; returns the net fee charged (micro-dollars).
+
+    Buying `count` of the order's leg at `leg_price` first closes any opposite position (each
+    closed pair pays out $1), then opens. Cash moves by Kalshi's cent-floored balance change.
+    The order's remaining count must be shrunk by the caller (before or after).
+    """
+    position = exposure.position
+    opposite = -position if order.side == 0 else position
+    closing = count if opposite >= count else max(opposite, 0)
+    revenue = closing * PRICE_ONE - count * leg_price
+    delta, net_fee, accumulator = balance_change(revenue, fee, order.accumulator)
+    exposure.fee_reserve -= accumulator - order.accumulator
+    order.accumulator = accumulator
+    exposure.account.cash += delta
+    if closing:
+        removed = exposure.cost if closing == opposite else exposure.cost * closing // opposite
+        exposure.cost -= removed
+        exposure.realized += closing * (PRICE_ONE - leg_price) - removed
+    exposure.cost += (count - closing) * leg_price
+    exposure.position = position + count if order.side == 0 else position - count
+    exposure.fees_paid += net_fee
+    exposure.traded += count * leg_price
+    exposure.volume += count
+    exposure.updated_ms = ts_ms
+    return net_fee
+
+
+def settle(exposure: Exposure, yes_value: int) -> tuple[int, int]:
+    """Pay out a settled position: returns (cash credited, settlement rounding fee), micro-dollars.
+
+    YES contracts pay `yes_value` each, NO contracts $1 - `yes_value`; the payout is floored to a
+    cent and the remainder is the settlement fee (docs: fee_rounding, "Settlement Rounding").
+    """
+    position = exposure.position
+    payout = position * yes_value if position > 0 else -position * (PRICE_ONE - yes_value)
+    credited = payout // MICRO_PER_CENT * MICRO_PER_CENT
+    exposure.account.cash += credited
+    exposure.settled = True
+    return credited, payout - credited

@@ -1,0 +1,286 @@
+"""Invariants of the engine on random order streams over several accounts (issue 4, point 2).
+
+After every command: the book is never crossed at rest; per market YES and NO positions net to
+zero; cash is conserved (deposits = cash + escrow + fees, where cash includes reserved
+collateral); no balance, total or available, is negative; the reservation equals the collateral
+rule recomputed from scratch. For every command that traded: each fill is within both orders'
+limits and the makers were taken in price-time priority. At the end: settlement pays exactly the
+positions, and replaying the journal reproduces the same state hash.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from sandbox.engine import book as bk
+from sandbox.engine.commands import (
+    AmendOrder,
+    CancelOrder,
+    CreateOrder,
+    DecreaseOrder,
+    Determine,
+    SetMarketStatus,
+    Settle,
+    Tick,
+)
+from sandbox.engine.events import FillRecord
+from sandbox.engine.exchange import Exchange
+from sandbox.engine.journal import decode, encode, replay, state_hash
+from sandbox.engine.markets import ACTIVE, FINALIZED, INACTIVE
+from sandbox.engine.units import PRICE_ONE
+from tests.unit.sandbox.engine_helpers import Harness, check_invariants
+
+ACCOUNTS = ("alice", "bob", "charlie", "dave")
+MARKETS = {
+    "KXA-1": ("linear_cent", "quadratic", 10_000),
+    "KXB-1": ("tapered_deci_cent", "quadratic_with_maker_fees", 7_500),
+}
+
+# Prices clustered around 50¢ so that orders cross often (the simplest bid, 55¢, crosses the
+# simplest ask, 45¢); some are off the grid on purpose.
+prices = st.one_of(
+    st.integers(45, 55).map(lambda cents: cents * 100),
+    st.sampled_from([505, 955, 5005, 5555, 9_990, 100, 9_900]),
+)
+create_op = st.builds(
+    lambda account, ticker, side, offset, off_grid, *rest: (
+        "create",
+        account,
+        ticker,
+        side,
+        off_grid or (5_500 - 100 * offset if side == bk.BID else 4_500 + 100 * offset),
+        *rest,
+    ),
+    st.sampled_from(ACCOUNTS),
+    st.sampled_from(sorted(MARKETS)),
+    st.sampled_from([bk.BID, bk.ASK]),
+    st.integers(0, 10),
+    st.sampled_from([0] * 40 + [505, 955, 5005, 5555, 9_990]),
+    st.one_of(st.integers(1, 30).map(lambda c: c * 100), st.integers(1, 3_000)),
+    st.sampled_from([bk.GTC, bk.GTC, bk.GTC, bk.IOC, bk.FOK]),
+    st.sampled_from([bk.STP_TAKER_AT_CROSS, bk.STP_MAKER]),
+    st.sampled_from([False, False, False, False, True]),  # post_only
+    st.sampled_from([False, False, False, True]),  # reduce_only
+    st.sampled_from([0, 0, 0, 500, 5_000]),  # expires in (ms)
+)
+order_op = st.tuples(
+    st.sampled_from(["cancel", "decrease", "amend"]),
+    st.integers(0, 10_000),  # picks one of the orders placed so far
+    prices,
+    st.integers(1, 3_000),
+)
+other_op = st.tuples(st.sampled_from(["tick"] * 8 + ["pause", "activate"]), st.integers(0, 2_000))
+streams = st.lists(
+    st.one_of(create_op, create_op, create_op, create_op, order_op, order_op, other_op),
+    min_size=10,
+    max_size=80,
+)
+
+
+def _new_harness(balances: list[int]) -> Harness:
+    h = Harness(seed=7)
+    for account, dollars in zip(ACCOUNTS, balances, strict=True):
+        h.account(account, dollars=dollars)
+    for ticker, (structure, fee_type, multiplier) in MARKETS.items():
+        h.market(ticker=ticker, structure=structure, fee_type=fee_type, multiplier=multiplier)
+    return h
+
+
+def _priority_snapshot(exchange: Exchange, ticker: str, side: int) -> list[tuple[str, int, str]]:
+    """(order id, leg price, owner) of the live orders of one side, best first."""
+    book_side = exchange.markets[ticker].book.sides[side]
+    return [(o.order_id, o.leg, o.account_id) for o in book_side.live_orders()]
+
+
+def _check_fills(
+    exchange: Exchange, taker_side: int, before: list[tuple[str, int, str]], fills: list[Any]
+) -> None:
+    """Fills are within both limits, at the maker's price, and taken in price-time priority."""
+    maker_fills = [f for f in fills if isinstance(f, FillRecord) and not f.is_taker]
+    owners: dict[str, set[str]] = {}
+    for fill in fills:
+        if isinstance(fill, FillRecord):
+            owners.setdefault(fill.trade_id, set()).add(fill.account_id)
+    assert all(len(accounts) == 2 for accounts in owners.values()), "a member traded with itself"
+    for fill in fills:
+        if not isinstance(fill, FillRecord):
+            continue
+        order = exchange.orders[fill.order_id]
+        if order.side == bk.BID:
+            assert fill.yes_price <= order.price, "a YES buyer paid more than its limit"
+        else:
+            assert fill.yes_price >= order.price, "a YES seller received less than its limit"
+    # Walk the resting orders in priority order: every order ahead of a filled maker was either
+    # consumed before it, or cancelled by the self-trade / reduce-only rules; none was skipped.
+    taken = 0
+    for order_id, leg, _owner in before:
+        if taken == len(maker_fills):
+            break
+        if order_id == maker_fills[taken].order_id:
+            assert maker_fills[taken].yes_price == (leg if taker_side == bk.ASK else PRICE_ONE - leg)
+            taken += 1
+            if taken < len(maker_fills):
+                assert exchange.orders[order_id].remaining == 0, (
+                    "a later maker traded before this one was used up"
+                )
+        else:
+            assert exchange.orders[order_id].status == bk.CANCELED, (
+                "a better or earlier resting order was skipped"
+            )
+    assert taken == len(maker_fills), "a filled maker was not resting before the command"
+
+
+def _run(h: Harness, stream: list[tuple[Any, ...]]) -> None:
+    exchange = h.exchange
+    placed: list[str] = []
+    for op in stream:
+        kind = op[0]
+        if kind == "create":
+            _, account, ticker, side, price, count, tif, stp, post_only, reduce_only, expires = op
+            before = _priority_snapshot(exchange, ticker, 1 - side)
+            command = CreateOrder(
+                h.tick(),
+                account,
+                ticker,
+                side,
+                price,
+                count,
+                tif,
+                stp,
+                "",
+                h.now + expires if expires and tif == bk.GTC else 0,
+                post_only,
+                reduce_only,
+                False,
+            )
+            result = h.apply(command)
+            events = exchange.drain_events()
+            if result.error is None:
+                placed.append(result.order_id)
+                _check_fills(exchange, side, before, events)
+        elif kind in ("cancel", "decrease", "amend"):
+            if not placed:
+                continue
+            order = exchange.orders[placed[op[1] % len(placed)]]
+            if kind == "cancel":
+                h.apply(CancelOrder(h.tick(), order.account_id, order.order_id))
+            elif kind == "decrease":
+                h.apply(DecreaseOrder(h.tick(), order.account_id, order.order_id, min(op[3], 500), -1))
+            else:
+                before = _priority_snapshot(exchange, order.ticker, 1 - order.side)
+                h.apply(
+                    AmendOrder(
+                        h.tick(),
+                        order.account_id,
+                        order.order_id,
+                        order.ticker,
+                        order.side,
+                        op[2],
+                        order.filled + op[3],
+                        "",
+                        "",
+                    )
+                )
+                _check_fills(exchange, order.side, before, exchange.drain_events())
+        elif kind == "tick":
+            h.now += op[1]
+            h.apply(Tick(h.now))
+        else:
+            ticker = sorted(MARKETS)[op[1] % len(MARKETS)]
+            status = exchange.markets[ticker].status
+            if (kind == "pause" and status == ACTIVE) or (kind == "activate" and status == INACTIVE):
+                h.apply(SetMarketStatus(h.tick(), ticker, kind))
+        exchange.drain_events()
+        check_invariants(exchange)
+
+
+def _settle_all(h: Harness, results: list[int]) -> None:
+    exchange = h.exchange
+    for (ticker, market), value in zip(sorted(exchange.markets.items()), results, strict=True):
+        positions = {e.account.account_id: e.position for e in exchange.market_exposures[ticker]}
+        cash_before = {a: exchange.accounts[a].cash for a in positions}
+        result = ("yes", -1) if value == PRICE_ONE else ("no", -1) if value == 0 else ("scalar", value)
+        h.apply(Determine(h.tick(), ticker, *result))
+        h.apply(Settle(h.tick(), ticker))
+        assert market.status == FINALIZED
+        for account_id, position in positions.items():
+            owed = position * value if position > 0 else -position * (PRICE_ONE - value)
+            paid = exchange.accounts[account_id].cash - cash_before[account_id]
+            assert 0 <= owed - paid < 10_000, "a payout differs from the position by a cent or more"
+        check_invariants(exchange)
+    for account in exchange.accounts.values():
+        assert account.reserved == 0
+
+
+def _random_stream(rng: random.Random, length: int) -> list[tuple[Any, ...]]:
+    """A realistic mix drawn from one seeded generator: mostly orders near the touch, some churn."""
+    ops: list[tuple[Any, ...]] = []
+    for _ in range(length):
+        roll = rng.random()
+        if roll < 0.6:
+            ops.append(
+                (
+                    "create",
+                    rng.choice(ACCOUNTS),
+                    rng.choice(sorted(MARKETS)),
+                    rng.choice([bk.BID, bk.ASK]),
+                    rng.choice([rng.randint(44, 56) * 100] * 9 + [rng.choice([505, 955, 5005, 5555])]),
+                    rng.choice([rng.randint(1, 20) * 100, rng.randint(1, 2_000)]),
+                    rng.choice([bk.GTC] * 6 + [bk.IOC, bk.IOC, bk.FOK]),
+                    rng.choice([bk.STP_TAKER_AT_CROSS, bk.STP_MAKER]),
+                    rng.random() < 0.1,
+                    rng.random() < 0.15,
+                    rng.choice([0] * 8 + [500, 5_000]),
+                )
+            )
+        elif roll < 0.9:
+            ops.append(
+                (
+                    rng.choice(["cancel", "decrease", "amend", "amend"]),
+                    rng.randrange(10_000),
+                    rng.randint(44, 56) * 100,
+                    rng.randint(1, 2_000),
+                )
+            )
+        else:
+            ops.append((rng.choice(["tick"] * 18 + ["pause", "activate"]), rng.randrange(2_000)))
+    return ops
+
+
+def _check_run(balances: list[int], stream: list[tuple[Any, ...]], results: list[int]) -> None:
+    h = _new_harness(balances)
+    _run(h, stream)
+    trades = len(h.exchange.trades)
+    event(f"trades: {'0' if not trades else '1-9' if trades < 10 else '10-49' if trades < 50 else '50+'}")
+    _settle_all(h, results)
+    # Replaying the journal (through its JSON wire form) reproduces the same state.
+    lines = [encode(command) for command in h.journal]
+    assert [decode(line) for line in lines] == h.journal
+    assert state_hash(replay(lines)) == state_hash(h.exchange)
+
+
+balances_strategy = st.lists(st.sampled_from([1_000, 100_000, 20, 1]), min_size=4, max_size=4)
+results_strategy = st.lists(st.sampled_from([0, PRICE_ONE, 3_333, 5_970]), min_size=2, max_size=2)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(balances=balances_strategy, stream=streams, results=results_strategy)
+def test_invariants_hold_on_generated_order_streams(balances, stream, results):
+    """Streams built op by op by hypothesis: small, and shrunk to a minimal failing case."""
+    _check_run(balances, stream, results)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    balances=st.lists(st.sampled_from([1_000, 100_000, 20]), min_size=4, max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+    length=st.integers(50, 300),
+    results=results_strategy,
+)
+def test_invariants_hold_on_long_random_order_streams(balances, seed, length, results):
+    """Longer streams from a seeded generator, so books get deep and orders trade a lot."""
+    _check_run(balances, _random_stream(random.Random(seed), length), results)
