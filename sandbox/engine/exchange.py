@@ -415,7 +415,8 @@ class Exchange:
         """Pay out every position of a determined market (API.md §9 Settlement)."""
         now = self.now_ms
         value = market.settlement_value
-        for exposure in self.market_exposures[market.ticker]:
+        # By account id, so the order does not depend on when each record was first created.
+        for exposure in sorted(self.market_exposures[market.ticker], key=lambda e: e.account.account_id):
             if exposure.settled or (exposure.position == 0 and exposure.volume == 0):
                 continue
             position = exposure.position
@@ -497,12 +498,13 @@ class Exchange:
         client_order_id = command.client_order_id
         if client_order_id and client_order_id in account.client_order_ids:
             return _reject(errors.ORDER_ALREADY_EXISTS, "an order with this client_order_id already exists")
-        exposure = account.exposures.get(command.ticker) or self._exposure(account, command.ticker)
-        if exposure.live_orders >= MAX_OPEN_ORDERS:
+        existing = account.exposures.get(command.ticker)
+        position = existing.position if existing is not None else 0
+        if existing is not None and existing.live_orders >= MAX_OPEN_ORDERS:
             return _reject(errors.INVALID_ORDER, "too many open orders")
         side = command.side
         if command.reduce_only:
-            closable = -exposure.position if side == BID else exposure.position
+            closable = -position if side == BID else position
             if closable <= 0:
                 return _reject(
                     errors.INVALID_ORDER, "invalid order", "reduce only order would increase the position"
@@ -515,6 +517,9 @@ class Exchange:
         if crosses and command.post_only:
             return _reject(errors.INVALID_ORDER, "invalid order", "post only cross")
 
+        # Validation is over: from here on the command changes state (a rejected command must
+        # not, so that the server can leave rejections out of the journal).
+        exposure = existing if existing is not None else self._exposure(account, command.ticker)
         now = self.now_ms
         order = Order(
             "",

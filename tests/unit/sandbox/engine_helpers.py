@@ -15,6 +15,7 @@ from sandbox.engine.commands import (
     Init,
     ListMarket,
     OpenAccount,
+    Tick,
 )
 from sandbox.engine.events import Result
 from sandbox.engine.exchange import Exchange
@@ -31,13 +32,23 @@ class Harness:
 
     def __init__(self, seed: int = 1) -> None:
         self.exchange = Exchange()
-        self.journal: list[Command] = []
+        self.journal: list[Command] = []  # every command applied
+        self.accepted: list[Command] = []  # what the server journals: due Ticks + accepted commands
         self.now = T0
         self.apply(Init(self.now, seed))
 
     def apply(self, command: Command) -> Result:
+        """Apply like the server: a Tick first when time made something due, then the command."""
+        if command.ts_ms >= self.exchange.next_due_ms():
+            tick = Tick(command.ts_ms)
+            self.journal.append(tick)
+            self.accepted.append(tick)
+            self.exchange.apply(tick)
         self.journal.append(command)
-        return self.exchange.apply(command)
+        result = self.exchange.apply(command)
+        if result.error is None:
+            self.accepted.append(command)
+        return result
 
     def tick(self, ms: int = 1) -> int:
         self.now += ms
