@@ -25,6 +25,7 @@ if not env.str("DATABASE_URL", default=""):
     }
 
 if EMBEDDED:
+    EMBEDDED_SERVICES = ["sandbox.embedded.serve"]
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 10_000}}
