@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from typing import Any
 
 import pytest
 import requests
 import websockets
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from kalshi_python_sync.auth import KalshiAuth
 
+from tests.integration.conftest import SandboxServer
 from tests.integration.sandbox.client import KalshiTestClient
 from tests.integration.sandbox.schemas import check_rest
 
@@ -21,17 +23,18 @@ PSS_32 = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 
 
 @pytest.fixture(scope="module")
-def key(sandbox_server) -> tuple[str, str]:
+def key(sandbox_server: SandboxServer) -> tuple[str, str]:
     return sandbox_server.create_account("auth-alice", "10.00")
 
 
 def _sign(pem: str, message: str, pad: padding.AsymmetricPadding = PSS_32) -> str:
     private_key = serialization.load_pem_private_key(pem.encode(), password=None)
-    return base64.b64encode(private_key.sign(message.encode(), pad, hashes.SHA256())).decode()  # type: ignore[union-attr, call-arg]
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    return base64.b64encode(private_key.sign(message.encode(), pad, hashes.SHA256())).decode()
 
 
 def _headers(
-    key_id: str, pem: str, method: str = "GET", path: str = BALANCE, ts: int | None = None, **kw
+    key_id: str, pem: str, *, method: str = "GET", path: str = BALANCE, ts: int | None = None, **kw: Any
 ) -> dict[str, str]:
     ts = int(time.time() * 1000) if ts is None else ts
     return {
@@ -41,7 +44,7 @@ def _headers(
     }
 
 
-def _get(server, headers: dict[str, str], query: str = "") -> tuple[int, dict]:
+def _get(server: Any, headers: dict[str, str], query: str = "") -> tuple[int, dict[str, Any]]:
     response = requests.get(server.root_url + BALANCE + query, headers=headers, timeout=10)
     body = response.json()
     check_rest("GET", "/portfolio/balance", response.status_code, body)

@@ -12,17 +12,18 @@ from decimal import Decimal
 import pytest
 from kalshi_python_sync.auth import KalshiAuth
 
+from tests.integration.conftest import SandboxServer
 from tests.integration.sandbox.client import KalshiTestClient, setup_market
 from tests.integration.sandbox.wsclient import WsClient
 
 
 @pytest.fixture(scope="module")
-def alice_key(sandbox_server) -> tuple[str, str]:
+def alice_key(sandbox_server: SandboxServer) -> tuple[str, str]:
     return sandbox_server.create_account("ws-alice", "1000.00")
 
 
 @pytest.fixture(scope="module")
-def bob_key(sandbox_server) -> tuple[str, str]:
+def bob_key(sandbox_server: SandboxServer) -> tuple[str, str]:
     return sandbox_server.create_account("ws-bob", "1000.00")
 
 
@@ -64,7 +65,7 @@ def test_orderbook_snapshot_then_deltas_with_consecutive_seq(sandbox_server, ali
                 "DELETE", f"/portfolio/events/orders/{own['order_id']}", "/portfolio/events/orders/{order_id}"
             )
             seq = 1
-            deltas = []
+            deltas: list[dict[str, str]] = []
             while len(deltas) < 4:
                 message = await ws.recv()
                 assert message["type"] == "orderbook_delta"
@@ -142,7 +143,7 @@ def test_public_and_private_channels_deliver_trades_fills_positions_and_orders(
             await asyncio.to_thread(
                 bob.create, ticker, "ask", "0.5000", "2", time_in_force="immediate_or_cancel"
             )
-            kinds: dict[str, dict] = {}
+            kinds: dict[str, dict[str, object]] = {}
             while not {"ticker", "trade", "fill", "market_position", "user_order"} <= set(kinds):
                 message = await ws_alice.recv()
                 kinds[message["type"]] = message["msg"]
