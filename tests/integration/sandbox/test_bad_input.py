@@ -243,7 +243,7 @@ def test_fuzzed_order_writes_never_fail_with_a_500(alice, market, data):
     check_rest("POST", "/portfolio/events/orders/{order_id}/decrease", status, payload)
 
 
-query_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10) | st.integers(
+query_values = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=10) | st.integers(
     -5, 5000
 ).map(str)
 READS = [
