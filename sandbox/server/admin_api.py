@@ -18,6 +18,7 @@ from starlette.routing import Route
 from sandbox import services
 from sandbox.engine import commands as cmd
 from sandbox.engine.fees import FEE_TYPES
+from sandbox.engine.journal import state_hash
 from sandbox.engine.markets import PRICE_LEVEL_STRUCTURES, GridError, PriceGrid, PriceRange
 from sandbox.engine.units import MICRO_PER_CENT, UnitsError, format_money, parse_money, parse_price
 from sandbox.models import SandboxMarket
@@ -267,6 +268,14 @@ async def health(request: Request, runtime: Runtime) -> Response:
             "accounts": len(runtime.exchange.accounts),
             "commands": runtime.exchange.commands_applied,
         }
+    )
+
+
+@admin
+async def state_hash_get(request: Request, runtime: Runtime) -> Response:
+    """GET /state_hash: the engine's state hash (equal across a restart: the journal replays it)."""
+    return json_response(
+        {"state_hash": state_hash(runtime.exchange), "commands": runtime.exchange.commands_applied}
     )
 
 
@@ -586,6 +595,7 @@ async def ws_drop(request: Request, runtime: Runtime) -> Response:
 
 ADMIN_ROUTES: Final = [
     Route("/health", health, methods=["GET"]),
+    Route("/state_hash", state_hash_get, methods=["GET"]),
     Route("/accounts", accounts_create, methods=["POST"]),
     Route("/accounts/{account_id}", account_get, methods=["GET"]),
     Route("/accounts/{account_id}/keys", account_keys_create, methods=["POST"]),
