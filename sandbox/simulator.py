@@ -212,7 +212,11 @@ class Simulator:
         grid = engine_market.grid
         mid = round(market.fair * 100) * 100
         now = self.runtime.clock()
-        if abs(mid - market.quoted_mid) < 100 and now - market.quoted_at < 20 and market.quotes:
+        orders = self.runtime.exchange.orders
+        quotes_live = bool(market.quotes) and all(
+            orders[order_id].status == bk.RESTING for ids in market.quotes.values() for order_id in ids
+        )
+        if abs(mid - market.quoted_mid) < 100 and now - market.quoted_at < 20 and quotes_live:
             return
         market.quoted_mid, market.quoted_at = mid, now
         for level, maker in enumerate(MAKERS):
@@ -221,7 +225,7 @@ class Simulator:
                 order = self.runtime.exchange.orders.get(order_id)
                 if order is not None and order.status == bk.RESTING:
                     await self.runtime.submit(CancelOrder(self.runtime.stamp(), account_id, order_id))
-            half = (market.spread_ticks + 2 * level) * 100 // 2 or 100
+            half = -(-(market.spread_ticks + 2 * level) // 2) * 100  # whole ticks on every grid
             placed = []
             for side, price in ((bk.BID, mid - half), (bk.ASK, mid + half)):
                 price = max(grid.min_price, min(PRICE_ONE - 100, price))
@@ -257,7 +261,7 @@ class Simulator:
         best = engine_market.yes_ask() if buy else engine_market.yes_bid()
         if not best[1]:
             return
-        size = self.random.randint(1, 10) * COUNT_ONE
+        size = min(self.random.randint(1, 10) * COUNT_ONE, best[1])  # never sweep the whole level
         await self.runtime.submit(
             CreateOrder(
                 self.runtime.stamp(),

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,20 @@ def list_market_command(
         row.settlement_timer_seconds,
         row.can_close_early,
     )
+
+
+async def _close_connections(pool: ThreadPoolExecutor, threads: int) -> None:
+    """Close the database connection of each thread of a pool (so the database can be dropped)."""
+    barrier = threading.Barrier(threads, timeout=5)
+
+    def close() -> None:
+        connection.close()
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()  # keeps this thread busy so the next call lands on another one
+
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*(loop.run_in_executor(pool, close) for _ in range(threads)))
 
 
 class Runtime:
@@ -160,6 +175,7 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.hub.close_all()
+        await asyncio.gather(_close_connections(self._writer, 1), _close_connections(self._reader, 2))
         self._writer.shutdown(wait=False, cancel_futures=True)
         self._reader.shutdown(wait=False, cancel_futures=True)
 
