@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 
 from django.contrib.auth import password_validation
@@ -13,6 +14,8 @@ from accounts import crypto
 from accounts.models import ApiToken, AuditEvent, Environment, ExchangeCredential, User
 from accounts.selectors import credential_get, token_get
 from core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "kb_"  # noqa: S105 (a visible marker, not a secret)
 
@@ -48,7 +51,19 @@ def user_register(*, email: str, password: str) -> User:
             details={"email": ["An account with this email already exists."]},
         ) from exc
     audit_record(user=user, action="user.registered")
+    transaction.on_commit(lambda: _provision_sandbox_credential(user.pk))
     return user
+
+
+def _provision_sandbox_credential(user_id: int) -> None:
+    from accounts.tasks import provision_sandbox_credential
+
+    # Registration never fails because of the sandbox: the task retries, and the credential can
+    # also be created later (the demo does it at start).
+    try:
+        provision_sandbox_credential.delay(user_id)
+    except Exception:
+        logger.exception("Could not schedule the sandbox credential for user %s", user_id)
 
 
 def token_digest(token: str) -> str:

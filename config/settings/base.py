@@ -180,6 +180,10 @@ if _keys_file:
 SANDBOX_HOST = env.str("SANDBOX_HOST", default="127.0.0.1")
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8001)
 SANDBOX_ADMIN_TOKEN = env.str("SANDBOX_ADMIN_TOKEN", default="")
+# Where the product reaches the sandbox (its own service in compose; in-process in the embedded mode).
+SANDBOX_URL = env.str("SANDBOX_URL", default=f"http://{SANDBOX_HOST}:{SANDBOX_PORT}")
+# Every new user gets a sandbox account funded with this much paper money.
+SANDBOX_STARTING_BALANCE_DOLLARS = env.int("SANDBOX_STARTING_BALANCE_DOLLARS", default=1000)
 
 LOGGING = {
     "version": 1,

@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from typing import Any
 
+import requests
 import uvicorn
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from accounts.models import User
+from accounts.sandbox_onboarding import SandboxUnavailable, sandbox_credential_ensure
 from accounts.services import demo_user_ensure
 from core.embedded import run_until_stopped
+
+logger = logging.getLogger(__name__)
+
+
+def _sandbox_is_up() -> bool:
+    try:
+        return requests.get(f"{settings.SANDBOX_URL}/trade-api/v2/exchange/status", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+async def _seed_once_sandbox_is_up(user: User) -> None:
+    """The demo user trades on the in-process sandbox: give them their funded credential."""
+    for _ in range(120):
+        if await asyncio.to_thread(_sandbox_is_up):
+            try:
+                await asyncio.to_thread(sandbox_credential_ensure, user=user)
+            except SandboxUnavailable:
+                logger.exception("Could not open the demo user's sandbox account")
+            return
+        await asyncio.sleep(0.5)
+    logger.warning("The sandbox exchange did not come up; the demo user has no paper-trading credential yet")
 
 
 class Command(BaseCommand):
@@ -23,24 +49,32 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
         email = os.environ.get("DEMO_EMAIL", "demo@example.com")
         password = os.environ.get("DEMO_PASSWORD", "kalshi-demo")
-        demo_user_ensure(email=email, password=password)
         url = f"http://{host}:{port}"
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  Kalshi Bot Builder is starting at {url}\n"
+                f"\n  Kalshi Bot Builder: {url}\n"
                 f"  Demo login: {email} / {password}\n"
                 f"  API docs:   {url}/api/docs/    Health: {url}/healthz\n"
-                f"  Sandbox exchange: http://{settings.SANDBOX_HOST}:{settings.SANDBOX_PORT}/trade-api/v2\n"
+                f"  Sandbox exchange: {settings.SANDBOX_URL}/trade-api/v2\n"
                 "  Stop with Ctrl-C.\n"
             )
         )
+        call_command("migrate", interactive=False, verbosity=0)
+        user = demo_user_ensure(email=email, password=password)
         server = uvicorn.Server(
             uvicorn.Config(
                 "config.asgi:application", host=host, port=port, lifespan="off", log_level="warning"
             )
         )
-        asyncio.run(run_until_stopped(server.serve()))
+
+        async def main() -> None:
+            seeding = asyncio.create_task(_seed_once_sandbox_is_up(user))
+            try:
+                await server.serve()
+            finally:
+                seeding.cancel()
+
+        asyncio.run(run_until_stopped(main()))
         self.stdout.write("Stopped.")
