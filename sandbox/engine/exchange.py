@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from bisect import insort
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -55,7 +56,7 @@ from sandbox.engine.events import (
     TickerUpdate,
     TradeRecord,
 )
-from sandbox.engine.fees import FEE_TYPES, fee_per_count_bound, trade_fee
+from sandbox.engine.fees import FEE_TYPES, trade_fee
 from sandbox.engine.ledger import (
     Account,
     Exposure,
@@ -64,7 +65,7 @@ from sandbox.engine.ledger import (
     set_fee_bound,
     settle,
     shrink,
-    track,
+    track_and_reserve,
     untrack,
 )
 from sandbox.engine.markets import (
@@ -86,6 +87,9 @@ MAX_OPEN_ORDERS: Final = 200_000  # per account (API.md §4.5)
 _DAY_MS: Final = 86_400_000
 _NEVER: Final = 1 << 62
 _CLOSED_STATES: Final = frozenset({CLOSED, DETERMINED, FINALIZED})
+
+
+_new = tuple.__new__  # builds a NamedTuple from a tuple, skipping its Python-level __new__ (hot path)
 
 
 def _reject(code: str, message: str, details: str = "") -> Result:
@@ -475,7 +479,7 @@ class Exchange:
             if refused is not None:
                 return refused
         price = command.price
-        if not market.grid.is_valid(price):
+        if not (0 < price < PRICE_ONE and market.grid.valid[price]):
             return _reject(
                 errors.INVALID_PRICE,
                 "invalid price",
@@ -542,14 +546,10 @@ class Exchange:
         )
         kill = tif == FOK and (not crosses or book.crossing_size(side, leg, count) < count)
         if not kill:
-            if crosses:
-                taker_num, taker_den = market.taker_rate
-                order.fee_bound = fee_per_count_bound(taker_num, taker_den, market.fee_multiplier, leg)
-            else:  # it can only ever fill as a maker, at its own price
-                maker_num, maker_den = market.maker_rate
-                order.fee_bound = trade_fee(maker_num, maker_den, market.fee_multiplier, 1, price)
-            track(exposure, order)
-            refresh(exposure)
+            # A crossing order may take at worse-for-fees prices; one that does not can only ever
+            # fill as a maker at its own price.
+            order.fee_bound = market.taker_fee_bound(leg) if crosses else market.maker_fee_bound(price)
+            track_and_reserve(exposure, order)
             if account.cash < account.reserved:
                 shrink(exposure, order, count)
                 untrack(exposure, order)
@@ -570,9 +570,16 @@ class Exchange:
             return Result(None, order_id, client_order_id, 0, 0, 0, 0, 0, now)
 
         self._order_event(order)
-        filled = notional = fees = 0
-        if crosses:
-            filled, notional, fees = self._match(market, order)
+        if not crosses:  # the common case: it rests, and the reservation is already right
+            if tif == GTC:
+                self._rest(market, order)
+            else:
+                self._drop_remaining(order)
+                refresh(exposure)
+            return _new(Result, (None, order_id, client_order_id, 0, order.remaining, 0, 0, 0, now))
+        filled, notional, fees = self._match(market, order)
+        if filled:  # one position message for the taker, after all its fills
+            self._position_event(exposure)
         if order.remaining:
             if tif == GTC and order.status == RESTING:
                 self._rest(market, order)
@@ -582,34 +589,39 @@ class Exchange:
             order.status = EXECUTED
             untrack(exposure, order)
         refresh(exposure)
-        if crosses:
-            self._order_event(order)
-            self._publish_ticker(market)
-        return Result(None, order_id, client_order_id, filled, order.remaining, notional, fees, 0, now)
+        self._order_event(order)
+        self._publish_ticker(market)
+        return _new(
+            Result, (None, order_id, client_order_id, filled, order.remaining, notional, fees, 0, now)
+        )
 
     def _rest(self, market: Market, order: Order) -> None:
         """Put a live order (already tracked by the ledger) on the book as a maker."""
-        maker_num, maker_den = market.maker_rate
-        set_fee_bound(
-            order.exposure, order, trade_fee(maker_num, maker_den, market.fee_multiplier, 1, order.price)
-        )
-        market.book.sides[order.side].add(order)
+        bound = market.maker_fee_bound(order.price)
+        if bound != order.fee_bound:
+            set_fee_bound(order.exposure, order, bound)
+            refresh(order.exposure)
+        book_side = market.book.sides[order.side]
+        book_side.add(order)
         self.events.append(
-            BookDelta(
-                order.ticker,
-                order.side,
-                order.leg,
-                order.remaining,
-                self.now_ms,
-                order.account_id,
-                order.client_order_id,
+            _new(
+                BookDelta,
+                (
+                    order.ticker,
+                    order.side,
+                    order.leg,
+                    order.remaining,
+                    self.now_ms,
+                    order.account_id,
+                    order.client_order_id,
+                ),
             )
         )
         if order.expiration_ms:
             heapq.heappush(self._expirations, (order.expiration_ms, order.seq, order.order_id))
             if order.expiration_ms < self._next_due:
                 self._next_due = order.expiration_ms
-        if not order.filled:
+        if book_side.prices[-1] == order.leg:  # only a new best level moves the ticker
             self._publish_ticker(market)
 
     def _drop_remaining(self, order: Order) -> None:
@@ -688,6 +700,8 @@ class Exchange:
         maker_num, maker_den = market.maker_rate
         taker_fee = trade_fee(taker_num, taker_den, multiplier, count, yes_price)
         maker_fee = trade_fee(maker_num, maker_den, multiplier, count, yes_price) if maker_num else 0
+        # Events are built with tuple.__new__: the same NamedTuples without the Python-level
+        # __new__ call (this is the hot path: a trade makes seven of them).
 
         maker_exposure = maker.exposure
         taker_exposure = taker.exposure
@@ -731,48 +745,57 @@ class Exchange:
 
         self.trade_seq += 1
         trade_id = f"{self._trade_prefix}-{self.trade_seq:012x}"
-        trade = TradeRecord(self.trade_seq, trade_id, market.ticker, count, yes_price, taker.side, now)
+        trade = _new(
+            TradeRecord, (self.trade_seq, trade_id, market.ticker, count, yes_price, taker.side, now)
+        )
         self.trades.append(trade)
         market.trades.append(trade)
         self.fill_seq += 2
-        maker_fill = FillRecord(
-            self.fill_seq - 1,
-            f"{self._fill_prefix}-{self.fill_seq - 1:012x}",
-            trade_id,
-            maker.order_id,
-            maker.account_id,
-            market.ticker,
-            maker.side,
-            yes_price,
-            count,
-            False,
-            maker_net,
-            now,
-            maker_exposure.position,
-            maker.client_order_id,
+        maker_fill = _new(
+            FillRecord,
+            (
+                self.fill_seq - 1,
+                f"{self._fill_prefix}-{self.fill_seq - 1:012x}",
+                trade_id,
+                maker.order_id,
+                maker.account_id,
+                market.ticker,
+                maker.side,
+                yes_price,
+                count,
+                False,
+                maker_net,
+                now,
+                maker_exposure.position,
+                maker.client_order_id,
+            ),
         )
-        taker_fill = FillRecord(
-            self.fill_seq,
-            f"{self._fill_prefix}-{self.fill_seq:012x}",
-            trade_id,
-            taker.order_id,
-            taker.account_id,
-            market.ticker,
-            taker.side,
-            yes_price,
-            count,
-            True,
-            taker_net,
-            now,
-            taker_exposure.position,
-            taker.client_order_id,
+        taker_fill = _new(
+            FillRecord,
+            (
+                self.fill_seq,
+                f"{self._fill_prefix}-{self.fill_seq:012x}",
+                trade_id,
+                taker.order_id,
+                taker.account_id,
+                market.ticker,
+                taker.side,
+                yes_price,
+                count,
+                True,
+                taker_net,
+                now,
+                taker_exposure.position,
+                taker.client_order_id,
+            ),
         )
         maker_exposure.account.fills.append(maker_fill)
         taker_exposure.account.fills.append(taker_fill)
         events = self.events
         events.append(
-            BookDelta(
-                market.ticker, maker.side, maker_leg, -count, now, maker.account_id, maker.client_order_id
+            _new(
+                BookDelta,
+                (market.ticker, maker.side, maker_leg, -count, now, maker.account_id, maker.client_order_id),
             )
         )
         events.append(trade)
@@ -780,7 +803,6 @@ class Exchange:
         events.append(taker_fill)
         self._order_event(maker)
         self._position_event(maker_exposure)
-        self._position_event(taker_exposure)
         return yes_price, taker_net
 
     def _cancel_live(self, order: Order, market: Market) -> int:
@@ -791,14 +813,17 @@ class Exchange:
             market.book.sides[order.side].reduce(order.leg, count)
             order.in_book = False
             self.events.append(
-                BookDelta(
-                    order.ticker,
-                    order.side,
-                    order.leg,
-                    -count,
-                    self.now_ms,
-                    order.account_id,
-                    order.client_order_id,
+                _new(
+                    BookDelta,
+                    (
+                        order.ticker,
+                        order.side,
+                        order.leg,
+                        -count,
+                        self.now_ms,
+                        order.account_id,
+                        order.client_order_id,
+                    ),
                 )
             )
         shrink(exposure, order, count)
@@ -827,14 +852,18 @@ class Exchange:
         if order is None:
             return _reject(errors.NOT_FOUND, "order not found")
         market = self.markets[order.ticker]
-        refused = self._trading_error(market, creating=False)
-        if refused is not None:
-            return refused
+        if market.status != ACTIVE or not self.exchange_active:
+            refused = self._trading_error(market, creating=False)
+            if refused is not None:
+                return refused
         if order.status != RESTING:
             return _reject(errors.NOT_FOUND, "order not found", "the order is no longer resting")
+        prices = market.book.sides[order.side].prices
+        was_best = order.in_book and prices[-1] == order.leg
         reduced = self._cancel_live(order, market)
-        self._publish_ticker(market)
-        return Result(None, order.order_id, order.client_order_id, 0, 0, 0, 0, reduced, self.now_ms)
+        if was_best:  # only the best level moves the ticker
+            self._publish_ticker(market)
+        return _new(Result, (None, order.order_id, order.client_order_id, 0, 0, 0, 0, reduced, self.now_ms))
 
     def _decrease_order(self, command: DecreaseOrder) -> Result:
         order = self._owned_order(command.account_id, command.order_id)
@@ -912,7 +941,7 @@ class Exchange:
         ):
             return _reject(errors.ORDER_ALREADY_EXISTS, "an order with this client_order_id already exists")
         price = command.price
-        if not market.grid.is_valid(price):
+        if not (0 < price < PRICE_ONE and market.grid.valid[price]):
             return _reject(
                 errors.INVALID_PRICE,
                 "invalid price",
@@ -949,12 +978,7 @@ class Exchange:
         )
         shrink(exposure, order, old_remaining)
         order.price, order.leg, order.remaining = price, leg, remaining
-        if crosses:
-            taker_num, taker_den = market.taker_rate
-            order.fee_bound = fee_per_count_bound(taker_num, taker_den, market.fee_multiplier, leg)
-        else:
-            maker_num, maker_den = market.maker_rate
-            order.fee_bound = trade_fee(maker_num, maker_den, market.fee_multiplier, 1, price)
+        order.fee_bound = market.taker_fee_bound(leg) if crosses else market.maker_fee_bound(price)
         self._ledger_add_count(exposure, order)
         refresh(exposure)
         if account.cash < account.reserved:
@@ -1010,6 +1034,8 @@ class Exchange:
         filled = notional = fees = 0
         if crosses:
             filled, notional, fees = self._match(market, order)
+            if filled:
+                self._position_event(exposure)
         if order.remaining and order.status == RESTING:
             self._rest(market, order)
         elif order.status == RESTING:
@@ -1028,6 +1054,8 @@ class Exchange:
         """Re-add a live order's remaining count to the ledger (track without the pad/order count)."""
         side = order.side
         levels = exposure.levels[side]
+        if order.leg not in levels:
+            insort(exposure.prices[side], order.leg)
         levels[order.leg] = levels.get(order.leg, 0) + order.remaining
         exposure.counts[side] += order.remaining
         exposure.costs[side] += order.remaining * order.leg
@@ -1037,40 +1065,46 @@ class Exchange:
 
     def _order_event(self, order: Order) -> None:
         self.events.append(
-            OrderUpdate(
-                order.order_id,
-                order.account_id,
-                order.ticker,
-                order.side,
-                order.price,
-                order.status,
-                order.filled,
-                order.remaining,
-                order.initial,
-                order.taker_cost,
-                order.maker_cost,
-                order.taker_fees,
-                order.maker_fees,
-                order.client_order_id,
-                order.created_ms,
-                order.updated_ms,
-                order.expiration_ms,
-                order.stp,
+            _new(
+                OrderUpdate,
+                (
+                    order.order_id,
+                    order.account_id,
+                    order.ticker,
+                    order.side,
+                    order.price,
+                    order.status,
+                    order.filled,
+                    order.remaining,
+                    order.initial,
+                    order.taker_cost,
+                    order.maker_cost,
+                    order.taker_fees,
+                    order.maker_fees,
+                    order.client_order_id,
+                    order.created_ms,
+                    order.updated_ms,
+                    order.expiration_ms,
+                    order.stp,
+                ),
             )
         )
 
     def _position_event(self, exposure: Exposure) -> None:
         self.events.append(
-            PositionUpdate(
-                exposure.account.account_id,
-                exposure.ticker,
-                exposure.position,
-                exposure.cost,
-                exposure.realized,
-                exposure.fees_paid,
-                exposure.volume,
-                exposure.traded,
-                self.now_ms,
+            _new(
+                PositionUpdate,
+                (
+                    exposure.account.account_id,
+                    exposure.ticker,
+                    exposure.position,
+                    exposure.cost,
+                    exposure.realized,
+                    exposure.fees_paid,
+                    exposure.volume,
+                    exposure.traded,
+                    self.now_ms,
+                ),
             )
         )
 

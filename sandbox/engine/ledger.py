@@ -16,11 +16,11 @@ if ``available`` stays >= 0 with it included, and then no fill can drive it belo
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from typing import Final
 
 from sandbox.engine.book import Order
 from sandbox.engine.events import FillRecord, SettlementRecord
-from sandbox.engine.fees import balance_change
 from sandbox.engine.units import MICRO_PER_CENT, PRICE_ONE
 
 ROUNDING_PAD: Final = MICRO_PER_CENT  # the accumulator never exceeds one cent (fees.balance_change)
@@ -39,6 +39,7 @@ class Exposure:
         "levels",
         "live_orders",
         "position",
+        "prices",
         "realized",
         "reserved",
         "settled",
@@ -59,8 +60,10 @@ class Exposure:
         self.volume = 0  # contracts traded (count units)
         self.updated_ms = 0
         self.settled = False
-        # Own live orders per side (0 = YES bids, 1 = NO bids): leg price -> remaining count.
+        # Own live orders per side (0 = YES bids, 1 = NO bids): leg price -> remaining count,
+        # and those prices kept sorted (ascending) so the closing cost needs no sort.
         self.levels: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self.prices: tuple[list[int], list[int]] = ([], [])
         self.counts = [0, 0]  # remaining count per side
         self.costs = [0, 0]  # sum of remaining x leg price per side, micro-dollars
         self.fee_reserve = 0  # sum of remaining x fee bound + rounding pads, micro-dollars
@@ -107,10 +110,10 @@ class Account:
         return exposure
 
 
-def _closing_cost(levels: dict[int, int], count: int) -> int:
+def _closing_cost(levels: dict[int, int], prices: list[int], count: int) -> int:
     """Cost of the `count` highest-priority contracts of one side (highest leg price first)."""
     cost = 0
-    for price in sorted(levels, reverse=True):
+    for price in reversed(prices):
         size = levels[price]
         if size >= count:
             return cost + count * price
@@ -126,10 +129,18 @@ def reservation(exposure: Exposure) -> int:
     counts = exposure.counts
     yes_bids = exposure.costs[0]
     if position < 0 and counts[0]:  # YES bids first close the NO position
-        yes_bids -= _closing_cost(exposure.levels[0], min(-position, counts[0]))
+        yes_bids = (
+            0
+            if -position >= counts[0]
+            else yes_bids - _closing_cost(exposure.levels[0], exposure.prices[0], -position)
+        )
     no_bids = exposure.costs[1]
     if position > 0 and counts[1]:  # NO bids first close the YES position
-        no_bids -= _closing_cost(exposure.levels[1], min(position, counts[1]))
+        no_bids = (
+            0
+            if position >= counts[1]
+            else no_bids - _closing_cost(exposure.levels[1], exposure.prices[1], position)
+        )
     return total + yes_bids + no_bids
 
 
@@ -140,12 +151,36 @@ def refresh(exposure: Exposure) -> None:
     exposure.reserved = new
 
 
+def track_and_reserve(exposure: Exposure, order: Order) -> None:
+    """`track` then `refresh`, without recomputing when the order cannot close the position.
+
+    An order on the side that does not close the current position adds exactly its own cost,
+    fee bound and rounding pad to the reservation (the module rule), so the sum is updated
+    directly; the hot path of every new resting order.
+    """
+    position = exposure.position
+    track(exposure, order)
+    if (position >= 0) if order.side == 0 else (position <= 0):
+        count = order.remaining
+        added = count * (order.leg + order.fee_bound) + ROUNDING_PAD - order.accumulator
+        exposure.reserved += added
+        exposure.account.reserved += added
+    else:
+        refresh(exposure)
+
+
 def track(exposure: Exposure, order: Order) -> None:
     """Start reserving for a live order (its remaining count, fee bound and rounding pad)."""
     count = order.remaining
     side = order.side
     levels = exposure.levels[side]
-    levels[order.leg] = levels.get(order.leg, 0) + count
+    leg = order.leg
+    size = levels.get(leg)
+    if size is None:
+        levels[leg] = count
+        insort(exposure.prices[side], leg)
+    else:
+        levels[leg] = size + count
     exposure.counts[side] += count
     exposure.costs[side] += count * order.leg
     exposure.fee_reserve += count * order.fee_bound + ROUNDING_PAD - order.accumulator
@@ -156,11 +191,14 @@ def shrink(exposure: Exposure, order: Order, count: int) -> None:
     """A live order lost `count` of its remaining (fill, decrease, cancel)."""
     side = order.side
     levels = exposure.levels[side]
-    left = levels[order.leg] - count
+    leg = order.leg
+    left = levels[leg] - count
     if left:
-        levels[order.leg] = left
+        levels[leg] = left
     else:
-        del levels[order.leg]
+        del levels[leg]
+        prices = exposure.prices[side]
+        del prices[bisect_left(prices, leg)]
     exposure.counts[side] -= count
     exposure.costs[side] -= count * order.leg
     exposure.fee_reserve -= count * order.fee_bound
@@ -188,11 +226,20 @@ def fill(exposure: Exposure, order: Order, count: int, leg_price: int, fee: int,
     position = exposure.position
     opposite = -position if order.side == 0 else position
     closing = count if opposite >= count else max(opposite, 0)
-    revenue = closing * PRICE_ONE - count * leg_price
-    delta, net_fee, accumulator = balance_change(revenue, fee, order.accumulator)
+    # fees.balance_change, inlined (hot path): floor to a cent, accumulate the rounding, rebate
+    # one cent once the accumulator exceeds a cent.
+    change = closing * PRICE_ONE - count * leg_price - fee
+    floored = change // MICRO_PER_CENT * MICRO_PER_CENT
+    rounding = change - floored
+    accumulator = order.accumulator + rounding
+    if accumulator > MICRO_PER_CENT:
+        accumulator -= MICRO_PER_CENT
+        floored += MICRO_PER_CENT
+        rounding -= MICRO_PER_CENT
+    net_fee = fee + rounding
     exposure.fee_reserve -= accumulator - order.accumulator
     order.accumulator = accumulator
-    exposure.account.cash += delta
+    exposure.account.cash += floored
     if closing:
         removed = exposure.cost if closing == opposite else exposure.cost * closing // opposite
         exposure.cost -= removed

@@ -7,7 +7,7 @@ from typing import Final, NamedTuple
 
 from sandbox.engine.book import Book
 from sandbox.engine.events import TradeRecord
-from sandbox.engine.fees import TAKER_RATE, maker_rate
+from sandbox.engine.fees import TAKER_RATE, fee_per_count_bound, maker_rate, trade_fee
 from sandbox.engine.units import PRICE_ONE
 
 # REST statuses (API.md §10). `disputed` and `amended` are never entered by the sandbox.
@@ -65,7 +65,7 @@ class GridError(ValueError):
 class PriceGrid:
     """The valid YES prices of a market, precomputed so a check is one index (hot path)."""
 
-    __slots__ = ("_valid", "min_price", "ranges")
+    __slots__ = ("min_price", "ranges", "valid")
 
     def __init__(self, ranges: tuple[PriceRange, ...]) -> None:
         if not ranges:
@@ -79,13 +79,13 @@ class PriceGrid:
                     valid[price] = 1
         if not any(valid):
             raise GridError("the price ranges contain no tradable price")
-        self._valid = bytes(valid)
+        self.valid = bytes(valid)  # valid[p] == 1 for every tradable YES price p
         self.ranges = ranges
         self.min_price = valid.index(1)
 
     def is_valid(self, price: int) -> bool:
         """True when `price` (YES, price units) is on the grid."""
-        return 0 < price < PRICE_ONE and self._valid[price] == 1
+        return 0 < price < PRICE_ONE and self.valid[price] == 1
 
 
 class Market:
@@ -104,6 +104,7 @@ class Market:
         "last_price",
         "last_size",
         "last_ticker",
+        "maker_bounds",
         "maker_rate",
         "market_type",
         "open_interest",
@@ -118,6 +119,7 @@ class Market:
         "settlement_timer_s",
         "settlement_value",
         "status",
+        "taker_bounds",
         "taker_rate",
         "ticker",
         "trades",
@@ -152,6 +154,8 @@ class Market:
         self.taker_rate = TAKER_RATE
         self.maker_rate = maker_rate(fee_type)
         self.fee_multiplier = fee_multiplier
+        self.maker_bounds: dict[int, int] = {}  # YES price -> maker fee bound per count unit (cache)
+        self.taker_bounds: dict[int, int] = {}  # leg price -> taker fee bound per count unit (cache)
         self.open_ms = open_ms
         self.close_ms = close_ms
         self.settlement_timer_s = settlement_timer_s
@@ -175,6 +179,20 @@ class Market:
         self.trades: list[TradeRecord] = []
         self.volume_window: deque[tuple[int, int]] = deque()  # (ts_ms, count) for volume_24h
         self.last_ticker: TickerState = (0, 0, 0, 0, 0, 0, 0, 0)
+
+    def maker_fee_bound(self, price: int) -> int:
+        """Fee per count unit of a fill as a maker at its own (YES) `price`, rounded up (cached)."""
+        bound = self.maker_bounds.get(price)
+        if bound is None:
+            bound = self.maker_bounds[price] = trade_fee(*self.maker_rate, self.fee_multiplier, 1, price)
+        return bound
+
+    def taker_fee_bound(self, leg: int) -> int:
+        """Bound on the fee per count unit of a taker buying its leg at <= `leg` (cached)."""
+        bound = self.taker_bounds.get(leg)
+        if bound is None:
+            bound = self.taker_bounds[leg] = fee_per_count_bound(*self.taker_rate, self.fee_multiplier, leg)
+        return bound
 
     def yes_bid(self) -> tuple[int, int]:
         """Best YES bid (price, size), (0, 0) when none."""
