@@ -135,9 +135,8 @@ def run_engine(commands: list[Any]) -> tuple[float, int]:
 
 def run_bare_book(commands: list[Any]) -> tuple[float, int]:
     """The same commands through a bare price-time book (dict of deques, no accounting)."""
-    books: dict[
-        str, tuple[dict[int, deque[list[Any]]], dict[int, deque[list[Any]]], list[int], list[int]]
-    ] = {ticker: ({}, {}, [], []) for ticker in MARKETS}
+    queues: dict[str, tuple[dict[int, deque[list[Any]]], ...]] = {ticker: ({}, {}) for ticker in MARKETS}
+    sorted_prices: dict[str, tuple[list[int], ...]] = {ticker: ([], []) for ticker in MARKETS}
     orders: dict[int, list[Any]] = {}  # by creation number, as the engine's order ids count
     created = 1
     trades = 0
@@ -150,10 +149,10 @@ def run_bare_book(commands: list[Any]) -> tuple[float, int]:
             if entry is not None:
                 entry[1] = 0  # lazily dropped from its queue
             continue
-        levels = books[command.ticker]
+        levels, prices = queues[command.ticker], sorted_prices[command.ticker]
         side = command.side
         leg = command.price if side == 0 else 10_000 - command.price
-        opposite, opposite_prices = levels[1 - side], levels[3 - side]
+        opposite, opposite_prices = levels[1 - side], prices[1 - side]
         remaining = command.quantity
         while remaining and opposite_prices and opposite_prices[-1] + leg >= 10_000:
             price = opposite_prices[-1]
@@ -177,7 +176,7 @@ def run_bare_book(commands: list[Any]) -> tuple[float, int]:
                 del opposite[price]
                 opposite_prices.pop()
         if remaining:
-            own, own_prices = levels[side], levels[2 + side]
+            own, own_prices = levels[side], prices[side]
             queue = own.get(leg)
             if queue is None:
                 queue = own[leg] = deque()
