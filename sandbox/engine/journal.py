@@ -70,6 +70,8 @@ def encode(command: Command) -> str:
                 f'{command.quantity},{command.tif},{command.stp},"{client_order_id}",{command.expiration_ms},'
                 f"{_BOOL[command.post_only]},{_BOOL[command.reduce_only]},{_BOOL[command.cancel_on_pause]}]"
             )
+    if type(command) is CancelOrder and _PLAIN.match(command.account_id) and _PLAIN.match(command.order_id):
+        return f'["cancel",{command.ts_ms},"{command.account_id}","{command.order_id}"]'
     return _encode([_TAGS[type(command)], *command])
 
 

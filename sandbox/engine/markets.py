@@ -205,8 +205,17 @@ class Market:
 
     def ticker_state(self) -> TickerState:
         """The values the WebSocket ticker channel publishes; a change means a new ticker message."""
-        bid, bid_size = self.yes_bid()
-        ask, ask_size = self.yes_ask()
+        yes, no = self.book.sides  # inlined yes_bid() / yes_ask(): this runs after every trade
+        if yes.prices:
+            bid = yes.prices[-1]
+            bid_size = yes.levels[bid].size
+        else:
+            bid = bid_size = 0
+        if no.prices:
+            ask = PRICE_ONE - no.prices[-1]
+            ask_size = no.levels[no.prices[-1]].size
+        else:
+            ask, ask_size = PRICE_ONE, 0
         return (
             bid,
             bid_size,
