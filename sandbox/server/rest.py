@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from sandbox.engine import book as bk
 from sandbox.engine import errors
-from sandbox.engine.commands import AmendOrder, CancelOrder, CreateOrder, DecreaseOrder
+from sandbox.engine.commands import AmendOrder, CancelOrder, CreateOrder, DecreaseOrder, OpenAccount
 from sandbox.engine.events import Result
-from sandbox.engine.ledger import Exposure
+from sandbox.engine.ledger import Account, Exposure
 from sandbox.engine.markets import FINALIZED, STATUS_FILTERS, Market
 from sandbox.engine.units import (
     PRICE_ONE,
@@ -131,6 +131,10 @@ def endpoint(
                         headers.get("kalshi-access-signature"),
                     )
                     who = principal.account_id
+                    if who not in runtime.exchange.accounts:
+                        # A key made by `sandbox_key` a moment ago: its member is in the database
+                        # (the key lookup proved it) but not yet journaled.
+                        await runtime.submit(OpenAccount(runtime.stamp(), who))
                 else:
                     who = "ip:" + _client_address(request)
                 if cost is not None and not runtime.limiter.allow(who, write, cost):
@@ -544,11 +548,8 @@ async def series_get(request: Request, runtime: Runtime, _: Principal) -> Respon
 # ----------------------------------------------------------------------------- portfolio
 
 
-def _account(runtime: Runtime, principal: Principal) -> Any:
-    account = runtime.exchange.accounts.get(principal.account_id)
-    if account is None:  # a key created a moment ago, before the server journaled its member
-        raise ApiError(503, errors.SERVICE_UNAVAILABLE, "account is being set up; retry shortly")
-    return account
+def _account(runtime: Runtime, principal: Principal) -> Account:
+    return runtime.exchange.accounts[principal.account_id]  # ensured by `endpoint`
 
 
 @endpoint(private=True)

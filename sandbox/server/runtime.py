@@ -231,11 +231,22 @@ class Runtime:
         if self.failure is not None:
             raise JournalUnavailable("the journal is unavailable; restart the sandbox")
         exchange = self.exchange
-        if command.ts_ms >= exchange.next_due_ms():
-            tick = Tick(command.ts_ms)
-            exchange.apply(tick)
-            self._enqueue(encode(tick), exchange.drain_events(), None)
-        result = exchange.apply(command)
+        try:
+            if command.ts_ms >= exchange.next_due_ms():
+                tick = Tick(command.ts_ms)
+                exchange.apply(tick)
+                self._enqueue(encode(tick), exchange.drain_events(), None)
+            result = exchange.apply(command)
+        except Exception as exc:
+            # An engine bug may have left a half-applied command: stop taking commands rather than
+            # diverge from the journal (a restart replays the journal to a consistent state).
+            logger.critical(
+                "sandbox: the engine failed on %r; refusing further commands", command, exc_info=True
+            )
+            self.failure = exc
+            if self.on_fatal is not None:
+                self.on_fatal()
+            raise JournalUnavailable("the engine failed; restart the sandbox") from exc
         events = exchange.drain_events()
         if result.error is not None and not events:
             return result, None  # a rejection changes nothing: no journal entry

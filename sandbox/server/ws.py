@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from sandbox.engine.commands import OpenAccount
 from sandbox.server.http import ApiError, error_response
 from sandbox.server.hub import (
     LIFECYCLE,
@@ -72,6 +73,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     except ApiError as exc:
         await websocket.send_denial_response(error_response(exc))
         return
+    if principal.account_id not in runtime.exchange.accounts:
+        await runtime.submit(OpenAccount(runtime.stamp(), principal.account_id))
     await websocket.accept()
     hub = runtime.hub
     connection = Connection(websocket, principal.account_id)

@@ -212,6 +212,18 @@ def test_sandbox_key_creates_a_funded_member_the_running_server_picks_up(
             break
         assert time.monotonic() < deadline, response.text
         time.sleep(0.2)
+    unfunded = tmp_path / "dave.pem"
+    made = subprocess.run(
+        [sys.executable, "manage.py", "sandbox_key", "--name", "dave", "--out", str(unfunded)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    dave = KalshiTestClient(sandbox_server, json.loads(made.stdout)["key_id"], unfunded.read_text())
+    assert dave.call("GET", "/portfolio/balance", expect=200)["balance"] == 0  # usable at once
     again = subprocess.run(
         [sys.executable, "manage.py", "sandbox_key", "--name", "carol", "--balance", "1", "--out", str(out)],
         cwd=ROOT,
