@@ -56,10 +56,11 @@ from sandbox.engine.events import (
     TickerUpdate,
     TradeRecord,
 )
-from sandbox.engine.fees import FEE_TYPES, trade_fee
+from sandbox.engine.fees import FEE_TYPES
 from sandbox.engine.ledger import (
     Account,
     Exposure,
+    cancel_and_release,
     fill,
     refresh,
     set_fee_bound,
@@ -80,7 +81,7 @@ from sandbox.engine.markets import (
     PriceGrid,
     PriceRange,
 )
-from sandbox.engine.units import COUNT_ONE, MICRO_PER_CENT, PRICE_ONE
+from sandbox.engine.units import COUNT_ONE, MICRO_PER_CENT, MICRO_PER_PRICE_UNIT, PRICE_ONE
 
 MAX_ORDER_COUNT: Final = 1_000_000 * COUNT_ONE  # a sanity cap on one order's size
 MAX_OPEN_ORDERS: Final = 200_000  # per account (API.md §4.5)
@@ -695,11 +696,13 @@ class Exchange:
         maker_leg = maker.leg
         taker_leg = PRICE_ONE - maker_leg
         yes_price = maker_leg if maker.side == BID else taker_leg
-        multiplier = market.fee_multiplier
-        taker_num, taker_den = market.taker_rate
-        maker_num, maker_den = market.maker_rate
-        taker_fee = trade_fee(taker_num, taker_den, multiplier, count, yes_price)
-        maker_fee = trade_fee(maker_num, maker_den, multiplier, count, yes_price) if maker_num else 0
+        # fees.trade_fee, inlined with the market's precomputed fractions (hot path).
+        quadratic = count * yes_price * (PRICE_ONE - yes_price)
+        taker_fee = -(-(market.taker_fee_num * quadratic) // market.taker_fee_den) * MICRO_PER_PRICE_UNIT
+        maker_num = market.maker_fee_num
+        maker_fee = (
+            -(-(maker_num * quadratic) // market.maker_fee_den) * MICRO_PER_PRICE_UNIT if maker_num else 0
+        )
         # Events are built with tuple.__new__: the same NamedTuples without the Python-level
         # __new__ call (this is the hot path: a trade makes seven of them).
 
@@ -826,9 +829,7 @@ class Exchange:
                     ),
                 )
             )
-        shrink(exposure, order, count)
-        untrack(exposure, order)
-        refresh(exposure)
+        cancel_and_release(exposure, order)
         order.remaining = 0
         order.status = CANCELED
         order.updated_ms = self.now_ms
@@ -1112,19 +1113,5 @@ class Exchange:
         state = market.ticker_state()
         if state != market.last_ticker:
             market.last_ticker = state
-            bid, bid_size, ask, ask_size, last_price, last_size, volume, open_interest = state
-            self.events.append(
-                TickerUpdate(
-                    market.ticker,
-                    self.now_ms,
-                    bid,
-                    bid_size,
-                    ask,
-                    ask_size,
-                    last_price,
-                    last_size,
-                    volume,
-                    open_interest,
-                    market.dollar_volume,
-                )
-            )
+            # TickerUpdate(ticker, ts_ms, *state, dollar_volume), built like the other hot-path events
+            self.events.append(_new(TickerUpdate, (market.ticker, self.now_ms, *state, market.dollar_volume)))

@@ -42,6 +42,11 @@ def trade_fee(rate_num: int, rate_den: int, multiplier: int, count: int, yes_pri
     return units * MICRO_PER_PRICE_UNIT
 
 
+def fee_fraction(rate: tuple[int, int], multiplier: int) -> tuple[int, int]:
+    """(num, den) such that trade_fee == ceil(num x count x p x (1 - p) / den) x $0.0001."""
+    return rate[0] * multiplier, rate[1] * _SCALE
+
+
 def fee_per_count_bound(rate_num: int, rate_den: int, multiplier: int, leg_price: int) -> int:
     """An upper bound, per hundredth of a contract, on the fee of any fill at a leg price <= `leg_price`.
 

@@ -204,6 +204,21 @@ def shrink(exposure: Exposure, order: Order, count: int) -> None:
     exposure.fee_reserve -= count * order.fee_bound
 
 
+def cancel_and_release(exposure: Exposure, order: Order) -> None:
+    """`shrink` the whole remaining, `untrack`, then `refresh`, directly when the order's side does
+    not close the position (it then reserved exactly its own cost, fee bound and pad)."""
+    count = order.remaining
+    position = exposure.position
+    shrink(exposure, order, count)
+    untrack(exposure, order)
+    if (position >= 0) if order.side == 0 else (position <= 0):
+        released = count * (order.leg + order.fee_bound) + ROUNDING_PAD - order.accumulator
+        exposure.reserved -= released
+        exposure.account.reserved -= released
+    else:
+        refresh(exposure)
+
+
 def untrack(exposure: Exposure, order: Order) -> None:
     """Stop reserving for an order that is done (its remaining must already be shrunk to zero)."""
     exposure.fee_reserve -= ROUNDING_PAD - order.accumulator

@@ -7,7 +7,7 @@ from typing import Final, NamedTuple
 
 from sandbox.engine.book import Book
 from sandbox.engine.events import TradeRecord
-from sandbox.engine.fees import TAKER_RATE, fee_per_count_bound, maker_rate, trade_fee
+from sandbox.engine.fees import TAKER_RATE, fee_fraction, fee_per_count_bound, maker_rate, trade_fee
 from sandbox.engine.units import PRICE_ONE
 
 # REST statuses (API.md §10). `disputed` and `amended` are never entered by the sandbox.
@@ -105,6 +105,8 @@ class Market:
         "last_size",
         "last_ticker",
         "maker_bounds",
+        "maker_fee_den",
+        "maker_fee_num",
         "maker_rate",
         "market_type",
         "open_interest",
@@ -120,6 +122,8 @@ class Market:
         "settlement_value",
         "status",
         "taker_bounds",
+        "taker_fee_den",
+        "taker_fee_num",
         "taker_rate",
         "ticker",
         "trades",
@@ -154,6 +158,9 @@ class Market:
         self.taker_rate = TAKER_RATE
         self.maker_rate = maker_rate(fee_type)
         self.fee_multiplier = fee_multiplier
+        # trade_fee(rate, multiplier, count, p) == ceil(num x count x p x (1-p) / den) $0.0001s
+        self.taker_fee_num, self.taker_fee_den = fee_fraction(self.taker_rate, fee_multiplier)
+        self.maker_fee_num, self.maker_fee_den = fee_fraction(self.maker_rate, fee_multiplier)
         self.maker_bounds: dict[int, int] = {}  # YES price -> maker fee bound per count unit (cache)
         self.taker_bounds: dict[int, int] = {}  # leg price -> taker fee bound per count unit (cache)
         self.open_ms = open_ms
