@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gc
 import random
-import warnings
 import time
+import warnings
 from bisect import insort
 from collections import deque
 from typing import Any
