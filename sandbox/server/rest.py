@@ -375,7 +375,7 @@ async def markets_list(request: Request, runtime: Runtime, _: Principal) -> Resp
         return not (min_updated is not None and market.updated_ms < min_updated * 1000)
 
     markets = list(runtime.exchange.markets.values())
-    start = int(decode_cursor(query["cursor"])) if query.get("cursor") else 0
+    start = max(0, decode_int_cursor(query["cursor"])) if query.get("cursor") else 0
     out: list[dict[str, Any]] = []
     index = start
     while index < len(markets) and len(out) < limit:
@@ -480,7 +480,7 @@ async def events_list(request: Request, runtime: Runtime, _: Principal) -> Respo
             return False
         return min_close is None or any(m.close_ms >= min_close * 1000 for m in markets)
 
-    start = int(decode_cursor(query["cursor"])) if query.get("cursor") else 0
+    start = max(0, decode_int_cursor(query["cursor"])) if query.get("cursor") else 0
     out: list[dict[str, Any]] = []
     index = start
     while index < len(events) and len(out) < limit:

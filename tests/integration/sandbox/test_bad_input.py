@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from typing import Any
@@ -132,6 +133,23 @@ def test_bad_bodies_and_bad_requests_are_400s_not_500s(alice, market):
     assert "error" in response.json()
 
 
+@pytest.mark.parametrize("raw", ["v1:abc", "v1:-3", "v1:99999999999", "v2:1", "v1:"])
+def test_forged_cursors_are_400s_or_empty_pages(alice, raw):
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    for path, template, _ in READS:
+        if path == "/series":
+            continue  # not paginated
+        response = alice.session.get(
+            alice.server.base_url + path,
+            params={"cursor": cursor},
+            headers=alice.headers("GET", path),
+            timeout=10,
+        )
+        body = response.json()
+        check_rest("GET", template, response.status_code, body)
+        assert response.status_code in (200, 400), (path, raw, body)
+
+
 def test_duplicate_client_order_ids_conflict(alice, market):
     client_order_id = f"dup-{uuid.uuid4().hex[:10]}"
     alice.call(
@@ -243,9 +261,14 @@ def test_fuzzed_order_writes_never_fail_with_a_500(alice, market, data):
     check_rest("POST", "/portfolio/events/orders/{order_id}/decrease", status, payload)
 
 
-query_values = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=10) | st.integers(
-    -5, 5000
-).map(str)
+crafted_cursors = st.sampled_from(["v1:abc", "v1:-3", "v1:99999999999", "v2:1", "v1:"]).map(
+    lambda text: base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+)
+query_values = (
+    st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=10)
+    | st.integers(-5, 5000).map(str)
+    | crafted_cursors
+)
 READS = [
     (
         "/markets",
