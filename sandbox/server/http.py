@@ -15,6 +15,7 @@ from sandbox.engine.events import Reject
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 TOO_MANY_REQUESTS_BODY = b'{"error":"too many requests"}'  # API.md §8: a string, not an object
+MAX_BODY_BYTES = 1 << 20
 
 
 class ApiError(Exception):
@@ -67,9 +68,11 @@ async def json_body(request: Request) -> dict[str, Any]:
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise ApiError(400, errors.INVALID_CONTENT_TYPE, "invalid content type", "expected application/json")
     raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        bad_request("request body too large", details=f"at most {MAX_BODY_BYTES} bytes")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         bad_request("malformed JSON body")
     if not isinstance(body, dict):
         bad_request("the JSON body must be an object")

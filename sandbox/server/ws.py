@@ -146,7 +146,7 @@ class CommandHandler:
                 raise CommandError(UNABLE_TO_PROCESS, "message too large")
             try:
                 command = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise CommandError(UNABLE_TO_PROCESS, "malformed JSON") from None
             if not isinstance(command, dict):
                 raise CommandError(UNABLE_TO_PROCESS, "a command is a JSON object")

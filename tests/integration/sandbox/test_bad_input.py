@@ -101,6 +101,8 @@ def test_bad_bodies_and_bad_requests_are_400s_not_500s(alice, market):
         (json.dumps(_order(market)).encode(), "text/plain", "invalid_content_type"),
         (b"", "application/json", "invalid_parameters"),
         ("\udcff".encode("utf-8", "surrogatepass"), "application/json", "invalid_parameters"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", "invalid_parameters"),  # nesting
+        (b'{"ticker": "' + b"A" * (2 << 20) + b'"}', "application/json", "invalid_parameters"),  # size
     ]
     for data, content_type, code in cases:
         status, body = _post(alice, CREATE, data, content_type)

@@ -210,6 +210,7 @@ def test_bad_commands_get_documented_errors_and_the_connection_stays_open(sandbo
         async with WsClient(sandbox_server, *alice_key) as ws:
             cases = [
                 ("not json", 1),
+                ("[" * 100_000 + "]" * 100_000, 1),
                 ('{"id": 1, "cmd": "dance"}', 5),
                 ('{"id": 2, "cmd": "subscribe"}', 2),
                 ('{"id": 3, "cmd": "subscribe", "params": {}}', 3),
