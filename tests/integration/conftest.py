@@ -108,7 +108,7 @@ class SandboxServer:
         response = self.admin("POST", "/accounts", json={"name": name, "balance_dollars": balance})
         response.raise_for_status()
         body = response.json()
-        return body["key_id"], body["private_key_pem"]
+        return str(body["key_id"]), str(body["private_key_pem"])
 
     def start(self, timeout: float = 90) -> None:
         """Start (or restart) the process and wait until it answers."""
