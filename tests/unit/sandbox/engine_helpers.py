@@ -204,7 +204,7 @@ def check_invariants(exchange: Exchange) -> None:
         assert account.available >= 0, f"{account_id} available balance went negative"
         assert account.reserved == independent_reservation(exchange, account_id), account_id
         for exposure in account.exposures.values():
-            for side in (0, 1):
-                assert exposure.prices[side] == sorted(exposure.levels[side]), "own price index out of sync"
+            for index in (0, 1):
+                assert exposure.prices[index] == sorted(exposure.levels[index]), "own price index out of sync"
         total_cash += account.cash
     assert exchange.deposits == total_cash + escrow + exchange.fees_collected, "cash is not conserved"
