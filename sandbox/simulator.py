@@ -204,7 +204,7 @@ class Simulator:
             market.logit += self.random.gauss(0, 0.03)
             market.logit = max(-4.0, min(4.0, market.logit))
             await self._quote(market)
-            if self.random.random() < 0.25:
+            if self.random.random() < 0.15:
                 await self._noise_trade(market)
 
     async def _quote(self, market: SimMarket) -> None:
@@ -216,7 +216,7 @@ class Simulator:
         quotes_live = bool(market.quotes) and all(
             orders[order_id].status == bk.RESTING for ids in market.quotes.values() for order_id in ids
         )
-        if abs(mid - market.quoted_mid) < 100 and now - market.quoted_at < 20 and quotes_live:
+        if abs(mid - market.quoted_mid) < 200 and now - market.quoted_at < 60 and quotes_live:
             return
         market.quoted_mid, market.quoted_at = mid, now
         for level, maker in enumerate(MAKERS):
