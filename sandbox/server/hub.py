@@ -123,7 +123,12 @@ class Hub:
     # ----------------------------------------------------------------------------- state
 
     def reset_books(self) -> None:
-        """Copy the engine's books (only when nothing is waiting to be published)."""
+        """Copy the engine's books and tickers (only when nothing is waiting to be published)."""
+        now = self.runtime.now_ms()
+        self.tickers = {
+            ticker: TickerUpdate(ticker, now, *market.ticker_state(), market.dollar_volume)
+            for ticker, market in self.runtime.exchange.markets.items()
+        }
         self.books = {
             ticker: tuple(
                 {price: side.levels[price].size for price in side.prices} for side in market.book.sides

@@ -303,3 +303,24 @@ def test_the_server_pings_with_a_heartbeat_payload(sandbox_factory, alice_key):
     key_id, pem = server.create_account("ws-ping", "1.00")
     headers = KalshiAuth(key_id, pem).create_auth_headers("GET", "/trade-api/ws/v2")
     assert _raw_ping_payload(server.host, server.port, headers) == b"heartbeat"
+
+
+def test_ticker_subscriptions_can_start_with_a_snapshot(sandbox_server, alice_key):
+    ticker = _market(sandbox_server)
+    KalshiTestClient(sandbox_server, *alice_key).create(ticker, "bid", "0.3300", "2")
+
+    async def run() -> None:
+        async with WsClient(sandbox_server, *alice_key) as ws:
+            await ws.send(
+                "subscribe",
+                {"channels": ["ticker"], "market_tickers": [ticker], "send_initial_snapshot": True},
+            )
+            assert (await ws.recv())["type"] == "subscribed"
+            snapshot = await ws.recv()
+            assert snapshot["type"] == "ticker"
+            assert (snapshot["msg"]["yes_bid_dollars"], snapshot["msg"]["yes_bid_size_fp"]) == (
+                "0.3300",
+                "2.00",
+            )
+
+    asyncio.run(run())
