@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
-from execution.kalshi.errors import KalshiApiError, OrderRequestError, ResponseFormatError
+from execution.kalshi.errors import KalshiError, OrderRequestError, ResponseFormatError
 from execution.kalshi.units import (
     COUNT_ONE,
     MICROS_PER_CENT,
@@ -42,7 +42,7 @@ STP_TYPES: Final = frozenset({"taker_at_cross", "maker"})
 CLIENT_ORDER_ID_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-class _Reader:
+class WireReader:
     """Typed access to one JSON object with errors that say which field of what was wrong."""
 
     __slots__ = ("data", "kind")
@@ -175,7 +175,7 @@ def parse_time(value: object) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
-def _outcome(reader: _Reader, name: str, legacy: str | None = None) -> OutcomeSide:
+def _outcome(reader: WireReader, name: str, legacy: str | None = None) -> OutcomeSide:
     value = reader.data.get(name)
     if value is None and legacy is not None:
         value = reader.data.get(legacy)
@@ -184,7 +184,7 @@ def _outcome(reader: _Reader, name: str, legacy: str | None = None) -> OutcomeSi
     return "yes" if value == "yes" else "no"
 
 
-def _book_side(reader: _Reader, name: str, outcome: OutcomeSide | None = None) -> BookSide:
+def _book_side(reader: WireReader, name: str, outcome: OutcomeSide | None = None) -> BookSide:
     value = reader.data.get(name)
     if value is None and outcome is not None:
         return "bid" if outcome == "yes" else "ask"  # bid ≡ yes, ask ≡ no (API.md §3)
@@ -206,7 +206,7 @@ class ExchangeStatus:
 
     @classmethod
     def from_wire(cls, data: object) -> ExchangeStatus:
-        r = _Reader(data, "exchange status")
+        r = WireReader(data, "exchange status")
         return cls(
             r.flag("exchange_active"), r.flag("trading_active"), r.opt_time("exchange_estimated_resume_time")
         )
@@ -225,7 +225,7 @@ class PriceRange:
 
     @classmethod
     def from_wire(cls, data: object) -> PriceRange:
-        r = _Reader(data, "price range")
+        r = WireReader(data, "price range")
         band = cls(r.price("start"), r.price("end"), r.price("step"))
         if band.step <= 0 or band.start > band.end:
             raise ResponseFormatError(f"The exchange sent a market price range that is unusable: {data!r}.")
@@ -272,7 +272,7 @@ class Market:
 
     @classmethod
     def from_wire(cls, data: object) -> Market:
-        r = _Reader(data, "market")
+        r = WireReader(data, "market")
         return cls(
             ticker=r.text("ticker"),
             event_ticker=r.text("event_ticker"),
@@ -310,7 +310,7 @@ class Market:
         return 0 < price < PRICE_ONE and any(band.contains(price) for band in self.price_ranges)
 
 
-def _levels(reader: _Reader, name: str) -> tuple[Level, ...]:
+def _levels(reader: WireReader, name: str) -> tuple[Level, ...]:
     """`[[price, count], ...]` -> levels sorted ascending by price (best bid last), merged."""
     merged: dict[int, int] = {}
     for item in reader.items(name, required=False):
@@ -318,7 +318,7 @@ def _levels(reader: _Reader, name: str) -> tuple[Level, ...]:
             raise ResponseFormatError(
                 f"The exchange sent a {reader.kind} level that is not [price, count]: {item!r}."
             )
-        level = _Reader({"price": item[0], "count": item[1]}, reader.kind)
+        level = WireReader({"price": item[0], "count": item[1]}, reader.kind)
         price, size = level.price("price"), level.count("count")
         merged[price] = merged.get(price, 0) + size
     return tuple(sorted((p, s) for p, s in merged.items() if s > 0))
@@ -335,7 +335,7 @@ class OrderBook:
 
     @classmethod
     def from_wire(cls, ticker: str, data: object) -> OrderBook:
-        r = _Reader(data, "order book")
+        r = WireReader(data, "order book")
         return cls(ticker, _levels(r, "yes_dollars"), _levels(r, "no_dollars"))
 
     @property
@@ -377,7 +377,7 @@ class Trade:
 
     @classmethod
     def from_wire(cls, data: object) -> Trade:
-        r = _Reader(data, "trade")
+        r = WireReader(data, "trade")
         outcome = _outcome(r, "taker_outcome_side", legacy="taker_side")
         return cls(
             trade_id=r.text("trade_id"),
@@ -407,7 +407,7 @@ class Series:
 
     @classmethod
     def from_wire(cls, data: object) -> Series:
-        r = _Reader(data, "series")
+        r = WireReader(data, "series")
         tags = r.items("tags", required=False)
         return cls(
             ticker=r.text("ticker"),
@@ -437,7 +437,7 @@ class Event:
 
     @classmethod
     def from_wire(cls, data: object, markets: Sequence[Any] | None = None) -> Event:
-        r = _Reader(data, "event")
+        r = WireReader(data, "event")
         nested = r.items("markets", required=False) or (markets or ())
         return cls(
             event_ticker=r.text("event_ticker"),
@@ -465,7 +465,7 @@ class Balance:
 
     @classmethod
     def from_wire(cls, data: object) -> Balance:
-        r = _Reader(data, "balance")
+        r = WireReader(data, "balance")
         cents = r.integer("balance")
         # balance_dollars may carry sub-cent digits that the integer-cent `balance` truncates.
         micros = r.money("balance_dollars") if r.has("balance_dollars") else cents * MICROS_PER_CENT
@@ -489,7 +489,7 @@ class MarketPosition:
 
     @classmethod
     def from_wire(cls, data: object) -> MarketPosition:
-        r = _Reader(data, "market position")
+        r = WireReader(data, "market position")
         return cls(
             ticker=r.text("ticker"),
             position=r.count("position_fp", signed=True),
@@ -516,7 +516,7 @@ class EventPosition:
 
     @classmethod
     def from_wire(cls, data: object) -> EventPosition:
-        r = _Reader(data, "event position")
+        r = WireReader(data, "event position")
         return cls(
             event_ticker=r.text("event_ticker"),
             total_cost_micros=r.money("total_cost_dollars"),
@@ -555,7 +555,7 @@ class Fill:
 
     @classmethod
     def from_wire(cls, data: object) -> Fill:
-        r = _Reader(data, "fill")
+        r = WireReader(data, "fill")
         outcome = _outcome(r, "outcome_side", legacy="side")
         fill_id = r.opt_text("fill_id") or r.text("trade_id")
         created = r.opt_time("created_time") or parse_time(r.data.get("ts"))
@@ -606,7 +606,7 @@ class Order:
 
     @classmethod
     def from_wire(cls, data: object) -> Order:
-        r = _Reader(data, "order")
+        r = WireReader(data, "order")
         outcome = _outcome(r, "outcome_side", legacy="side")
         return cls(
             order_id=r.text("order_id"),
@@ -657,7 +657,7 @@ class Settlement:
 
     @classmethod
     def from_wire(cls, data: object) -> Settlement:
-        r = _Reader(data, "settlement")
+        r = WireReader(data, "settlement")
         return cls(
             ticker=r.text("ticker"),
             event_ticker=r.text("event_ticker", ""),
@@ -784,7 +784,7 @@ class CreateOrderResult:
 
     @classmethod
     def from_wire(cls, data: object) -> CreateOrderResult:
-        r = _Reader(data, "order result")
+        r = WireReader(data, "order result")
         return cls(
             order_id=r.text("order_id"),
             client_order_id=r.opt_text("client_order_id"),
@@ -823,7 +823,7 @@ class AmendResult:
 
     @classmethod
     def from_wire(cls, data: object) -> AmendResult:
-        r = _Reader(data, "amend result")
+        r = WireReader(data, "amend result")
         return cls(
             order_id=r.text("order_id"),
             client_order_id=r.opt_text("client_order_id"),
@@ -849,7 +849,7 @@ class CancelResult:
 
     @classmethod
     def from_wire(cls, data: object) -> CancelResult:
-        r = _Reader(data, "cancel result")
+        r = WireReader(data, "cancel result")
         return cls(
             r.text("order_id"), r.opt_text("client_order_id"), r.count("reduced_by"), r.opt_integer("ts_ms")
         )
@@ -866,7 +866,7 @@ class DecreaseResult:
 
     @classmethod
     def from_wire(cls, data: object) -> DecreaseResult:
-        r = _Reader(data, "decrease result")
+        r = WireReader(data, "decrease result")
         return cls(
             r.text("order_id"),
             r.opt_text("client_order_id"),
@@ -881,7 +881,7 @@ class BatchCreateItem:
 
     client_order_id: str | None
     result: CreateOrderResult | None = None
-    error: KalshiApiError | None = field(default=None, compare=False)
+    error: KalshiError | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -894,7 +894,7 @@ class BatchCancelItem:
 
     order_id: str
     result: CancelResult | None = None
-    error: KalshiApiError | None = field(default=None, compare=False)
+    error: KalshiError | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
