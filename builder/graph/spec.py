@@ -1,0 +1,225 @@
+"""The declarative node spec every catalog entry is, and helpers to write their params schemas.
+
+A spec says what the editor shows (title, category, help, ports, a JSON Schema for the params
+form) and how the compiler turns one node into straight-line Python (`emit`). `emit` receives an
+`EmitContext` and may only produce code from the spec's own text, integer/bool literals
+(`ctx.lit`) and opaque constants (`ctx.const`): never from a user string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+Category = Literal["trigger", "market", "data", "logic", "math", "action"]
+CATEGORIES: tuple[Category, ...] = ("trigger", "market", "data", "logic", "math", "action")
+Literal_ = int | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """One input or output. `type` is a port type or "T", the node's type variable.
+
+    Inputs: `required`, or `required_when` (param, value) holds, else `default` is used when
+    unconnected (a literal of the port's type).
+    Outputs: `nullable` True/False, or None for "null exactly when one of the inputs may be".
+    """
+
+    name: str
+    type: str
+    title: str
+    description: str = ""
+    required: bool = True
+    default: Literal_ = None
+    nullable: bool | None = False
+    required_when: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TypeVar:
+    """A generic node's type variable: which port types it accepts, and a param that fixes it."""
+
+    allowed: tuple[str, ...]
+    param: str | None = None
+
+
+class EmitContext(Protocol):
+    """What a spec's `emit` may use to write the code of one node."""
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def type(self) -> str | None: ...
+
+    def inp(self, port: str) -> str:
+        """The expression of an input: a local, or the port's default literal when unconnected."""
+        ...
+
+    def maybe_null(self, port: str) -> bool:
+        """Whether an input's value can be None in this graph."""
+        ...
+
+    def connected(self, port: str) -> bool: ...
+
+    def out(self, port: str) -> str:
+        """The local the code must assign the output to."""
+        ...
+
+    def lit(self, value: Literal_) -> str:
+        """An int/bool/None literal (anything else is refused)."""
+        ...
+
+    def const(self, value: object) -> str:
+        """A local name bound to an opaque constant (strings, helpers, classes)."""
+        ...
+
+    def tmp(self) -> str:
+        """A fresh local name."""
+        ...
+
+    def node(self) -> str:
+        """A local name bound to this node's id (for intents)."""
+        ...
+
+    def line(self, code: str) -> None: ...
+
+    def state_get(self, default: str) -> str:
+        """Read this node's state (or `default`, a literal) into a local; returns its name."""
+        ...
+
+    def state_set(self, expr: str) -> None:
+        """This node's state after the evaluation."""
+        ...
+
+    def intent(self, expr: str) -> None:
+        """Emit an intent (an expression building one)."""
+        ...
+
+
+Emitter = Callable[[EmitContext], None]
+ParamCheck = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NodeSpec:
+    """One node type at one version. Saved graphs keep `type` and `version`; a changed behaviour
+    is a new version next to the old one."""
+
+    type: str
+    version: int
+    title: str
+    category: Category
+    help: str
+    inputs: tuple[Port, ...]
+    outputs: tuple[Port, ...]
+    params: Mapping[str, Any]  # a JSON Schema object; every property has a default
+    emit: Emitter
+    type_var: TypeVar | None = None
+    # Cross-field checks JSON Schema does not express clearly: [(param, message)].
+    check: ParamCheck | None = None
+
+    @property
+    def key(self) -> str:
+        """`type@version`, as in golden file names and error messages."""
+        return f"{self.type}@{self.version}"
+
+    @property
+    def market_dependent(self) -> bool:
+        """Reads market data or trades: must be wired to the graph's market node."""
+        return any(p.name == "market" for p in self.inputs)
+
+    def input(self, name: str) -> Port | None:
+        """The input port called `name`."""
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> Port | None:
+        """The output port called `name`."""
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def defaults(self) -> dict[str, Any]:
+        """Every param's default."""
+        return {name: prop["default"] for name, prop in self.params["properties"].items()}
+
+    def required(self, params: Mapping[str, Any]) -> frozenset[str]:
+        """The inputs that must be connected, given valid params."""
+        return frozenset(
+            p.name
+            for p in self.inputs
+            if p.required
+            or (p.required_when is not None and params.get(p.required_when[0]) == p.required_when[1])
+        )
+
+
+# --- params schema helpers: every property gets a title, a description and a default ---
+
+
+def params_schema(**properties: dict[str, Any]) -> dict[str, Any]:
+    """A closed JSON Schema object whose properties all have defaults (so all are required)."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def p_int(
+    title: str,
+    description: str,
+    default: int,
+    *,
+    minimum: int,
+    maximum: int,
+    unit: str | None = None,
+) -> dict[str, Any]:
+    """An integer param; `unit` ("price", "count", "seconds", "ticks"...) tells the editor how to show it."""
+    schema: dict[str, Any] = {
+        "type": "integer",
+        "title": title,
+        "description": description,
+        "default": default,
+        "minimum": minimum,
+        "maximum": maximum,
+    }
+    if unit:
+        schema["x-unit"] = unit
+    return schema
+
+
+def p_bool(title: str, description: str, default: bool) -> dict[str, Any]:
+    """A boolean param."""
+    return {"type": "boolean", "title": title, "description": description, "default": default}
+
+
+def p_enum(title: str, description: str, default: str, options: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """A choice; `options` are (value, label) and the labels go to `x-enum-titles` for the form."""
+    return {
+        "type": "string",
+        "title": title,
+        "description": description,
+        "default": default,
+        "enum": [value for value, _ in options],
+        "x-enum-titles": [label for _, label in options],
+    }
+
+
+def p_str(title: str, description: str, default: str, *, pattern: str, max_length: int) -> dict[str, Any]:
+    """A string param (tickers, messages): never put into generated code."""
+    return {
+        "type": "string",
+        "title": title,
+        "description": description,
+        "default": default,
+        "pattern": pattern,
+        "maxLength": max_length,
+    }
+
+
+SIDE = p_enum(
+    "Side",
+    "Which outcome: YES or NO. Prices are in that side's terms.",
+    "yes",
+    [("yes", "YES"), ("no", "NO")],
+)
