@@ -333,6 +333,8 @@ class KalshiWebSocket:
         self._books: dict[str, LocalBook] = {}
         self._awaiting: set[str] = set()  # tickers whose deltas are discarded until a snapshot
         self._pending: dict[int, tuple[str, str, tuple[str, ...]]] = {}  # id -> (kind, channel, tickers)
+        self._due: dict[str, tuple[int, float]] = {}  # ticker -> (sid, when) of a snapshot to request
+        self._resnap_tries: dict[str, int] = {}  # consecutive resnapshots without a good delta
         self._outbox: list[tuple[str, dict[str, Any], tuple[str, str, tuple[str, ...]] | None]] = []
         self.stats = {"gaps": 0, "resnapshots": 0, "reconnects": 0, "silences": 0}
 
@@ -427,9 +429,19 @@ class KalshiWebSocket:
             try:
                 await self._flush()
                 while True:
-                    raw = await ws.recv()
-                    for event in self._handle(raw):
-                        yield event
+                    due_in = self._next_snapshot_due()
+                    if due_in is None:
+                        raw: str | bytes | None = await ws.recv()
+                    else:
+                        try:  # recv() is cancel-safe: nothing is lost on timeout
+                            raw = await asyncio.wait_for(ws.recv(), max(0.0, due_in))
+                        except TimeoutError:
+                            raw = None
+                    if raw is not None:
+                        for event in self._handle(raw):
+                            yield event
+                    if self._due:
+                        self._send_due_snapshots()
                     if self._outbox:
                         await self._flush()
             except ConnectionClosed as exc:
@@ -499,6 +511,7 @@ class KalshiWebSocket:
         self._channel_sid.clear()
         self._pending.clear()
         self._outbox.clear()
+        self._due.clear()
         self._awaiting.update(self._books)
         self._books.clear()
 
@@ -541,22 +554,46 @@ class KalshiWebSocket:
                 return  # the reader sees the close and reconnects
 
     def _request_snapshot(self, sid: int, tickers: Iterable[str]) -> None:
-        wanted = sorted(set(tickers))
-        if not wanted:
-            return
-        self.stats["resnapshots"] += 1
-        self._queue(
-            "update_subscription",
-            {"sid": sid, "action": "get_snapshot", "market_tickers": wanted},
-            ("get_snapshot", ORDERBOOK, tuple(wanted)),
-        )
+        """Schedule a fresh snapshot; a market that keeps breaking is asked again ever more slowly
+        (0, 0.1, 0.2, ... up to 5 s) so a misbehaving feed cannot cause a request storm."""
+        now = time.monotonic()
+        for ticker in tickers:
+            if ticker in self._due:
+                continue
+            tries = self._resnap_tries.get(ticker, 0)
+            self._resnap_tries[ticker] = tries + 1
+            delay = 0.0 if tries == 0 else min(5.0, 0.1 * 2 ** (tries - 1))
+            self._due[ticker] = (sid, now + delay)
+        self._send_due_snapshots()
+
+    def _next_snapshot_due(self) -> float | None:
+        if not self._due:
+            return None
+        return min(at for _, at in self._due.values()) - time.monotonic()
+
+    def _send_due_snapshots(self) -> None:
+        now = time.monotonic()
+        by_sid: dict[int, list[str]] = {}
+        for ticker, (sid, at) in list(self._due.items()):
+            if at <= now:
+                del self._due[ticker]
+                by_sid.setdefault(sid, []).append(ticker)
+        for sid, wanted in by_sid.items():
+            wanted.sort()
+            self.stats["resnapshots"] += 1
+            self._queue(
+                "update_subscription",
+                {"sid": sid, "action": "get_snapshot", "market_tickers": wanted},
+                ("get_snapshot", ORDERBOOK, tuple(wanted)),
+            )
 
     def _drop_books(self, channel: str, tickers: Sequence[str] | None) -> None:
         if channel != ORDERBOOK:
             return
-        for ticker in list(self._books) if tickers is None else tickers:
+        for ticker in list(self._books | dict.fromkeys(self._awaiting)) if tickers is None else tickers:
             self._books.pop(ticker, None)
             self._awaiting.discard(ticker)
+            self._due.pop(ticker, None)
 
     # ------------------------------------------------------------------------- messages
 
@@ -690,6 +727,7 @@ class KalshiWebSocket:
         size = book.apply(side, price, delta)
         if size < 0:
             return self._invalidate(sid if type(sid) is int else 0, [ticker], "delta below zero")
+        self._resnap_tries.pop(ticker, None)
         return [
             BookDelta(
                 ticker,
