@@ -99,6 +99,7 @@ class _Codegen:
         self.trace_keys: list[tuple[str, str]] = []
         self.state: list[tuple[str, str]] = []  # (key const name, new-state expression)
         self.state_keys: list[str] = []
+        self.market_id = next(n.id for n in analysis.nodes.values() if n.spec.category == "market")
         self._counter = 0
 
     def name(self, prefix: str) -> str:
@@ -164,6 +165,9 @@ class _NodeContext:
 
     def node(self) -> str:
         return self._gen.const(self._node.id)
+
+    def market(self) -> str:
+        return self._gen.out_names[(self._gen.market_id, "market")]
 
     def tmp(self) -> str:
         return self._gen.name("t")

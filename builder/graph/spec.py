@@ -83,6 +83,10 @@ class EmitContext(Protocol):
         """A local name bound to this node's id (for intents)."""
         ...
 
+    def market(self) -> str:
+        """The graph's market node output (null when the event's market is not the bot's)."""
+        ...
+
     def line(self, code: str) -> None: ...
 
     def state_get(self, default: str) -> str:

@@ -406,9 +406,13 @@ def _source_nullable(result: Analysis, node: Node, port: str) -> bool:
 
 def _check_inputs(result: Analysis) -> None:
     for node in result.nodes.values():
-        if not node.params_ok:
-            continue
-        for name in sorted(node.spec.required(node.params) - node.sources.keys(), key=_port_index(node.spec)):
+        # With bad params only the unconditionally required inputs are known.
+        required = (
+            node.spec.required(node.params)
+            if node.params_ok
+            else frozenset(p.name for p in node.spec.inputs if p.required)
+        )
+        for name in sorted(required - node.sources.keys(), key=_port_index(node.spec)):
             if (node.id, name) in result.wired_to_broken:
                 continue
             port = node.spec.input(name)

@@ -17,8 +17,10 @@ def _emit_notify(ctx: EmitContext) -> None:
     level = "'warning'" if ctx.params["level"] == "warning" else "'info'"
 
     def build(ind: str) -> None:
-        ctx.intent(f"{ind}{ctx.const(Notify)}({ctx.node()}, m.ticker, {message}, {level})")
-        ctx.line(f"{ind}{ctx.out('fired')} = True")
+        # No market input, but still never for a market that is not the bot's.
+        ctx.line(f"{ind}if {ctx.market()} is not None:")
+        ctx.intent(f"{ind}    {ctx.const(Notify)}({ctx.node()}, {ctx.market()}, {message}, {level})")
+        ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)
 
@@ -27,8 +29,9 @@ def _emit_pause(ctx: EmitContext) -> None:
     reason = ctx.const(ctx.params["reason"])
 
     def build(ind: str) -> None:
-        ctx.intent(f"{ind}{ctx.const(PauseBot)}({ctx.node()}, m.ticker, {reason})")
-        ctx.line(f"{ind}{ctx.out('fired')} = True")
+        ctx.line(f"{ind}if {ctx.market()} is not None:")
+        ctx.intent(f"{ind}    {ctx.const(PauseBot)}({ctx.node()}, {ctx.market()}, {reason})")
+        ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)
 

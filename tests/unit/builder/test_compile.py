@@ -1,0 +1,129 @@
+"""compile_graph: what the plan holds, and that the generated source never contains a user string."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from builder.graph import GraphInvalid, compile_graph, evaluate, trace_ports
+from builder.graph.build import GraphBuilder
+from builder.graph.compile import MarketSelector, _NodeContext
+from builder.graph.tape import read_tape, replay
+from tests.unit.builder.helpers import T0, TICKER, event
+from tests.unit.builder.test_validate import minimal
+
+HOSTILE = "x'); __import__('os').system('echo pwned'); ('"
+
+
+def test_it_refuses_an_invalid_graph_with_every_problem():
+    graph = minimal().to_json()
+    graph["nodes"][2]["params"]["side"] = "maybe"
+    graph["edges"] = graph["edges"][1:]
+    with pytest.raises(GraphInvalid) as info:
+        compile_graph(graph)
+    assert {p["code"] for p in info.value.problems} == {"bad_params", "unbound_market"}
+
+
+def test_user_strings_never_reach_the_generated_source():
+    g = GraphBuilder()
+    g.add("m'); import os; ('", "market.event", event_ticker="KXEVIL-26JAN01")
+    g.add('t"""', "trigger.book_changed")
+    g.add("n#1", "action.notify", message=HOSTILE)
+    g.add("p\\n", "action.pause_bot", reason="}; raise SystemExit; {")
+    g.connect('t"""', "fired", "n#1", "when")
+    g.connect('t"""', "fired", "p\\n", "when")
+    graph = g.to_json()
+    # Ids outside the id alphabet are refused outright...
+    with pytest.raises(GraphInvalid):
+        compile_graph(graph)
+    # ...and the ones inside it, and every string param, are bound as constants, never inlined.
+    renames = {"m'); import os; ('": "m.ok", 't"""': "t:1", "n#1": "n-1", "p\\n": "p_2"}
+    text = json.dumps(graph)
+    for old, new in renames.items():
+        text = text.replace(json.dumps(old)[1:-1], new)
+    plan = compile_graph(json.loads(text))
+    for user_string in ("KXEVIL-26JAN01", HOSTILE, "raise SystemExit", *renames.values()):
+        assert user_string not in plan.source
+    _, intents, _ = evaluate(plan, event(event_ticker="KXEVIL-26JAN01"), {}, T0)
+    assert [i.to_json()["kind"] for i in intents] == ["Notify", "PauseBot"]
+    assert intents[0].to_json()["message"] == HOSTILE
+
+
+def test_only_ints_bools_and_none_are_inlined():
+    ctx = _NodeContext.__new__(_NodeContext)
+    assert ctx.lit(4500) == "4500"
+    assert ctx.lit(True) == "True"
+    assert ctx.lit(None) == "None"
+    for value in ("4500", 4500.0, [1], {"a": 1}):
+        with pytest.raises(TypeError):
+            ctx.lit(value)  # type: ignore[arg-type]
+
+
+def test_the_plan_says_what_the_engine_must_resolve_and_schedule():
+    g = minimal()
+    g.add("every", "trigger.every", seconds=30)
+    g.add("every2", "trigger.every", seconds=5)
+    g.add("soon", "trigger.before_close", minutes=10)
+    plan = compile_graph(g.to_json())
+    assert plan.market == MarketSelector("ticker", TICKER, "mkt")
+    assert plan.timer_periods == (5, 30)
+    assert plan.close_leads == (600,)
+    assert sorted(plan.state_keys) == ["buy", "every", "every2", "soon"]
+    assert plan.node_ids[0] == "mkt"
+    assert set(plan.node_ids) == {n["id"] for n in g.to_json()["nodes"]}
+    assert len(plan.graph_hash) == 64
+
+
+def test_the_order_is_topological_and_stable():
+    plan = compile_graph(minimal().to_json())
+    position = {node_id: i for i, node_id in enumerate(plan.node_ids)}
+    for edge in minimal().to_json()["edges"]:
+        assert position[edge["source"]] < position[edge["target"]]
+    assert plan.node_ids == compile_graph(minimal().to_json()).node_ids
+
+
+def test_trace_ports_gives_every_input_and_output():
+    plan = compile_graph(minimal().to_json())
+    _, _, trace = evaluate(plan, event(), {}, T0)
+    ports = trace_ports(plan, trace)
+    assert ports["cheap"] == {"in": {"a": 4700, "b": 4000}, "out": {"result": False}}
+    assert ports["go"]["in"] == {"a": True, "b": False, "c": True, "d": True}  # c, d: defaults
+    assert ports["buy"]["in"]["price"] is None
+    assert [key for key in plan.trace_keys if key[0] == "ask"] == [("ask", "price"), ("ask", "size")]
+
+
+def test_a_foreign_market_never_produces_intents_even_for_notify():
+    g = minimal()
+    g.add("note", "action.notify")
+    g.connect("book", "fired", "note", "when")
+    plan = compile_graph(g.to_json())
+    _, intents, _ = evaluate(plan, event(no_bids=((6500, 100),)), {}, T0)
+    assert {type(i).__name__ for i in intents} == {"Notify", "PlaceOrder"}
+    _, intents, trace = evaluate(plan, event(ticker="KXOTHER-1", no_bids=((6500, 100),)), {}, T0)
+    assert intents == []
+    assert trace_ports(plan, trace)["note"]["out"] == {"fired": False}
+
+
+def test_replay_keeps_one_state_per_market():
+    header = {
+        "tape": 1,
+        "market": {"ticker": TICKER, "event_ticker": "E", "series_ticker": "S", "close_ts_ms": T0 + 10**6},
+    }
+    lines = [
+        header,
+        {"t": T0, "kind": "book", "yes_bids": [[4500, 100]], "no_bids": [[6500, 100]]},
+        {"t": T0 + 1, "kind": "book", "market": {"ticker": "KXOTHER-1"}},
+        {"t": T0 + 2, "kind": "book", "market": {"ticker": TICKER}, "no_bids": [[5000, 100]]},
+        {"t": T0 + 3, "kind": "book", "no_bids": [[6500, 100]]},
+    ]
+    _, events = read_tape(json.dumps(line) for line in lines)
+    steps = replay(compile_graph(minimal().to_json()), events)
+    # Buys at 35¢ (ask below 40¢), then not while the ask stays cheap, then again after it rose.
+    assert [len(s.intents) for s in steps] == [1, 0, 0, 1]
+    assert steps[1].state == {"buy": False}  # the other market started from nothing
+
+
+def test_a_tape_must_start_with_its_header():
+    with pytest.raises(ValueError, match="header"):
+        read_tape(['{"t": 1, "kind": "book"}'])
