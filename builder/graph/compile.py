@@ -98,6 +98,7 @@ class _Codegen:
         self.out_names: dict[tuple[str, str], str] = {}
         self.trace_keys: list[tuple[str, str]] = []
         self.state: list[tuple[str, str]] = []  # (key const name, new-state expression)
+        self.state_reads: list[tuple[str, str, str]] = []  # (local, key const name, default)
         self.state_keys: list[str] = []
         self.market_id = next(n.id for n in analysis.nodes.values() if n.spec.category == "market")
         self._counter = 0
@@ -176,10 +177,10 @@ class _NodeContext:
         self._gen.lines.append("    " + code)
 
     def state_get(self, default: str) -> str:
+        # Reads are hoisted to the top of the function (they depend on nothing else).
         if self._state_read is None:
-            key = self._gen.const(self._node.id)
             self._state_read = self._gen.name("s")
-            self.line(f"{self._state_read} = st.get({key}, {default})")
+            self._gen.state_reads.append((self._state_read, self._gen.const(self._node.id), default))
         return self._state_read
 
     def state_set(self, expr: str) -> None:
@@ -217,21 +218,30 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         prologue.append("    a = ev.account")
     if _USES_KIND.search(body):
         prologue.append("    k = ev.kind")
+    if gen.state_reads:
+        # A state this plan returned has every key: plain subscripts. A new or partial one
+        # (the first evaluation) falls back to the defaults.
+        prologue.append("    try:")
+        prologue += [f"        {local} = st[{key}]" for local, key, _ in gen.state_reads]
+        prologue.append("    except KeyError:")
+        prologue += [f"        {local} = st.get({key}, {default})" for local, key, default in gen.state_reads]
     trace = ", ".join(gen.out_names[key] for key in gen.trace_keys)
     state = ", ".join(f"{key}: {expr}" for key, expr in gen.state)
-    defaults = "".join(f", {name}={name}" for name in gen.consts)
+    # Constants are the factory's arguments, so the plan function reads them as closure cells
+    # (as fast as locals, and unlike keyword defaults free on every call).
+    function = [
+        "def run(ev, st, now):",
+        *prologue,
+        "    I = []",
+        *gen.lines,
+        f"    return {{{state}}}, I, ({trace}{',' if len(gen.trace_keys) == 1 else ''})",
+    ]
     source = "\n".join(
-        [
-            f"def run(ev, st, now, *{defaults}):",
-            *prologue,
-            "    I = []",
-            body,
-            f"    return {{{state}}}, I, ({trace}{',' if len(gen.trace_keys) == 1 else ''})",
-            "",
-        ]
+        [f"def make({', '.join(gen.consts)}):", *("    " + line for line in function), "    return run", ""]
     )
-    namespace: dict[str, Any] = dict(gen.consts)
+    namespace: dict[str, Any] = {}
     exec(builtins.compile(source, f"<plan {graph_hash[:12]}>", "exec"), namespace)  # noqa: S102 (see module docstring)
+    run = namespace["make"](*gen.consts.values())
 
     trace_index = {key: i for i, key in enumerate(gen.trace_keys)}
     inputs: dict[tuple[str, str], int | tuple[str, Literal_]] = {}
@@ -261,5 +271,5 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         ),
         state_keys=tuple(gen.state_keys),
         source=source,
-        run=namespace["run"],
+        run=run,
     )

@@ -22,9 +22,8 @@ def orders_summary(orders: tuple[OpenOrder, ...], side: str | None, action: str 
 
 
 def _emit_position(ctx: EmitContext) -> None:
-    pos = ctx.tmp()
+    pos = ctx.out("net")
     ctx.line(f"{pos} = a.position")
-    ctx.line(f"{ctx.out('net')} = {pos}")
     ctx.line(f"{ctx.out('yes')} = {pos} if {pos} > 0 else 0; {ctx.out('no')} = -{pos} if {pos} < 0 else 0")
 
 

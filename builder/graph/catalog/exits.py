@@ -31,9 +31,8 @@ def _exit(stop: bool) -> Emitter:
         ctx.line(f"if {pos} != 0 and {entry} is not None:")
         ctx.line(f"    {level} = {entry} {'-' if stop else '+'} {distance}")
         ctx.line(f"    {bid} = m.yes_bid if {pos} > 0 else m.no_bid")
-        ctx.line(
-            f"    {hit} = {ctx.inp('when')} and {bid} is not None and {bid} {'<=' if stop else '>='} {level}"
-        )
+        armed = "" if not ctx.connected("when") else f"{ctx.inp('when')} and "
+        ctx.line(f"    {hit} = {armed}{bid} is not None and {bid} {'<=' if stop else '>='} {level}")
         ctx.line("else:")
         ctx.line(f"    {level} = None; {hit} = False")
         emit_close(ctx, hit, "cross", ctx.params["slippage_ticks"], "stop_loss" if stop else "take_profit")
