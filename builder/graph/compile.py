@@ -18,6 +18,7 @@ import builtins
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 from builder.graph.events import Event
@@ -257,9 +258,11 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
     return Plan(
         graph_hash=graph_hash,
         node_ids=tuple(analysis.order),
-        node_types={node_id: (node.spec.type, node.spec.version) for node_id, node in nodes.items()},
+        node_types=MappingProxyType(
+            {node_id: (node.spec.type, node.spec.version) for node_id, node in nodes.items()}
+        ),
         trace_keys=tuple(gen.trace_keys),
-        inputs=inputs,
+        inputs=MappingProxyType(inputs),
         market=MarketSelector(kind, str(market.params[param]), market.id),
         timer_periods=tuple(
             sorted({n.params["seconds"] for n in nodes.values() if n.spec.type == "trigger.every"})
