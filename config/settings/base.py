@@ -166,6 +166,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    "execution.prune_exchange_calls": {"task": "execution.prune_exchange_calls", "schedule": 24 * 3600},
+}
 
 # Exchange-credential encryption: a comma-separated list of Fernet keys, newest first
 # (MultiFernet encrypts with the first and decrypts with any, which is how rotation works).
@@ -184,6 +187,12 @@ SANDBOX_ADMIN_TOKEN = env.str("SANDBOX_ADMIN_TOKEN", default="")
 SANDBOX_URL = env.str("SANDBOX_URL", default=f"http://{SANDBOX_HOST}:{SANDBOX_PORT}")
 # Every new user gets a sandbox account funded with this much paper money.
 SANDBOX_STARTING_BALANCE_DOLLARS = env.int("SANDBOX_STARTING_BALANCE_DOLLARS", default=1000)
+
+# The Kalshi client (execution/kalshi): how long exchange calls are kept, how long market metadata
+# is cached (Kalshi suggests 5-30 s), and the usage tier the local rate limiter assumes.
+EXCHANGE_CALL_RETENTION_DAYS = env.int("EXCHANGE_CALL_RETENTION_DAYS", default=30)
+KALSHI_METADATA_TTL_SECONDS = env.float("KALSHI_METADATA_TTL_SECONDS", default=15.0)
+KALSHI_RATE_LIMIT_TIER = env.str("KALSHI_RATE_LIMIT_TIER", default="basic")
 
 LOGGING = {
     "version": 1,

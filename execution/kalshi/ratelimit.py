@@ -46,6 +46,16 @@ class Limits:
     def bucket(self, name: BucketName) -> BucketLimit:
         return self.read if name == "read" else self.write
 
+    def with_headroom(self, rate_fraction: float = 0.98, tokens: int = DEFAULT_COST) -> Limits:
+        """Slightly tighter buckets than the exchange's. Our bucket starts counting at our first
+        reservation, the exchange's at the first arrival; if that first request travels slower
+        than a later one, an exact copy would be a few tokens ahead of the exchange and earn a 429.
+        One request of burst and 2% of rate absorb that."""
+        return Limits(
+            BucketLimit(self.read.rate * rate_fraction, max(tokens, self.read.capacity - tokens)),
+            BucketLimit(self.write.rate * rate_fraction, max(tokens, self.write.capacity - tokens)),
+        )
+
 
 def _tier(read: int, write: int, read_capacity: int, write_capacity: int) -> Limits:
     return Limits(BucketLimit(read, read_capacity), BucketLimit(write, write_capacity))

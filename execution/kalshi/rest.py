@@ -189,6 +189,7 @@ class KalshiClient:
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
         self.limits = limits
+        self._paced = limits.with_headroom()
         self.max_wait = max_wait
         self.call_hook = call_hook
         self.cache = cache
@@ -258,7 +259,7 @@ class KalshiClient:
                     self.limiter,
                     f"{self._bucket_key}:{bucket}",
                     cost,
-                    self.limits.bucket(bucket),
+                    self._paced.bucket(bucket),
                     max_wait=self.max_wait,
                     sleep=self._sleep,
                 )
@@ -660,7 +661,7 @@ class KalshiClient:
             r if r.client_order_id is not None else dataclasses.replace(r, client_order_id=str(uuid.uuid4()))
             for r in requests_
         ]
-        chunk = max(1, min(MAX_BATCH, self.limits.write.capacity // DEFAULT_COST))
+        chunk = max(1, min(MAX_BATCH, self._paced.write.capacity // DEFAULT_COST))
         out: list[BatchCreateItem] = []
         path = "/portfolio/events/orders/batched"
         for start in range(0, len(prepared), chunk):
@@ -722,7 +723,7 @@ class KalshiClient:
     def batch_cancel(self, order_ids: Sequence[str]) -> list[BatchCancelItem]:
         """DELETE /portfolio/events/orders/batched (JSON body); one item per id, in order."""
         path = "/portfolio/events/orders/batched"
-        capacity = self.limits.write.capacity // 2
+        capacity = self._paced.write.capacity // 2
         out: list[BatchCancelItem] = []
         for start in range(0, len(order_ids), max(1, capacity)):
             part = list(order_ids[start : start + capacity])

@@ -183,7 +183,7 @@ def test_batch_create_reports_each_order_and_batch_cancel_cancels_them(client, m
 
 def test_batches_larger_than_the_write_bucket_are_split(client, market):
     requests_ = [OrderRequest.buy_yes(market, 2000 + i * 100, 100) for i in range(23)]
-    items = client.batch_create(requests_)  # Basic write bucket: 10 orders per batch
+    items = client.batch_create(requests_)  # Basic write bucket (with headroom): 9 orders per batch
     assert all(item.ok for item in items)
     assert len({item.result.order_id for item in items}) == 23
     write_calls = [r for r in client.call_hook.records if r.path.endswith("/portfolio/events/orders/batched")]

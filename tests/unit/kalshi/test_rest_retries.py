@@ -212,19 +212,20 @@ def test_the_limiter_waits_for_tokens_before_sending():
     client, sleeps = make(session, limiter=limiter)
     for i in range(12):
         client.create_order(order(client_order_id=f"c-{i}"))
-    # Basic write bucket: 100 tokens, 100/s, 10 per create -> the 11th and 12th wait 0.1 s and 0.2 s.
-    assert sleeps.calls == pytest.approx([0.1, 0.2])
+    # Basic write bucket, paced with headroom (90 tokens, 98/s), 10 per create: nine go at once,
+    # then each waits one more refill of 10 tokens.
+    assert sleeps.calls == pytest.approx([10 / 98, 20 / 98, 30 / 98])
 
 
 def test_a_request_the_limiter_cannot_fit_soon_is_refused_locally():
     limiter = InMemoryRateLimiter(clock=lambda: 0.0)
-    session = ScriptedSession(*[response(201, CREATED)] * 10)
+    session = ScriptedSession(*[response(201, CREATED)] * 9)
     client, _ = make(session, limiter=limiter, max_wait=0.05)
-    for i in range(10):
+    for i in range(9):
         client.create_order(order(client_order_id=f"c-{i}"))
     with pytest.raises(e.RateLimitWaitTooLong):
-        client.create_order(order(client_order_id="c-10"))
-    assert len(session.sent) == 10
+        client.create_order(order(client_order_id="c-9"))
+    assert len(session.sent) == 9
 
 
 def test_the_call_hook_sees_each_attempt_and_a_failing_hook_is_harmless():
