@@ -8,8 +8,8 @@ state, intents, trace = evaluate(plan, event, state, now)
 from __future__ import annotations
 
 from builder.graph.catalog import catalog_json
-from builder.graph.compile import GraphInvalid, MarketSelector, Plan, compile_graph
-from builder.graph.evaluate import evaluate, trace_ports
+from builder.graph.compile import GraphInvalid, MarketSelector, Plan, compile_graph, market_bindings
+from builder.graph.evaluate import evaluate, trace_as_dict, trace_ports
 from builder.graph.schema import MAX_BYTES as MAX_GRAPH_BYTES
 from builder.graph.validate import Problem, validate
 
@@ -22,6 +22,8 @@ __all__ = [
     "catalog_json",
     "compile_graph",
     "evaluate",
+    "market_bindings",
+    "trace_as_dict",
     "trace_ports",
     "validate",
 ]

@@ -73,6 +73,11 @@ class Plan:
     run: RunFn
 
 
+def market_bindings(plan: Plan) -> tuple[MarketSelector, ...]:
+    """The market selections the engine must resolve (one today: a graph has one market node)."""
+    return (plan.market,)
+
+
 _SELECTORS: dict[str, tuple[Literal["ticker", "event", "series"], str]] = {
     "market.ticker": ("ticker", "ticker"),
     "market.event": ("event", "event_ticker"),

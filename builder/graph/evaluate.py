@@ -22,6 +22,11 @@ def evaluate(
     return plan.run(event, state, now)
 
 
+def trace_as_dict(plan: Plan, trace: Trace) -> dict[str, dict[str, Any]]:
+    """Every port's value, flat: {node id: {port: value}} (a node's port names are unique)."""
+    return {node_id: {**ports["in"], **ports["out"]} for node_id, ports in trace_ports(plan, trace).items()}
+
+
 def trace_ports(plan: Plan, trace: Trace) -> dict[str, dict[str, dict[str, Any]]]:
     """Every port's value: {node id: {"in": {port: value}, "out": {port: value}}} (for the editor)."""
     result: dict[str, dict[str, dict[str, Any]]] = {

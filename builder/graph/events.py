@@ -165,8 +165,8 @@ class AccountSnapshot:
 class Event:
     """Why the graph is evaluated now, for which market, with what that market looks like.
 
-    `seq` increases by one per event of a run and market; the execution engine uses it (with
-    run, node and market) to derive a deterministic client_order_id.
+    `seq` numbers the events of a run and market (for logs and traces; intents carry their own
+    per-node sequence for client_order_ids, see intents.py).
     """
 
     kind: EventKind

@@ -4,7 +4,10 @@ Prices are in the terms of `side` (a NO price is 10000 - the YES price) and alre
 market's grid, rounded in the passive direction; `yes_price` and `book_side` give the Kalshi V2
 order fields (API.md §4.3: `bid` = buy YES / sell NO, `ask` = sell YES / buy NO, price always
 YES). Every intent names the node that produced it, so the engine can derive a deterministic
-client_order_id from (run, node, market, event seq). The engine still applies its risk checks.
+client_order_id from (run, node, market, seq), where `seq` counts the node's own intents in the
+market (kept in the plan's state): re-evaluating after a crash from the same saved state yields
+the same ids, so the exchange's `order_already_exists` catches a resend. The engine still applies
+its risk checks.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class PlaceOrder(_Intent):
 
     node_id: str
     market: str
+    seq: int  # this node's n-th intent in this market (1, 2, ...): part of the client_order_id
     side: Side
     action: Action
     price: int
@@ -74,6 +78,7 @@ class TargetPosition(_Intent):
 
     node_id: str
     market: str
+    seq: int  # this node's n-th intent in this market (1, 2, ...): part of the client_order_id
     side: Side
     count: int
     price: int
@@ -92,6 +97,7 @@ class CancelOrders(_Intent):
 
     node_id: str
     market: str
+    seq: int  # this node's n-th intent in this market (1, 2, ...): part of the client_order_id
     side: Side | None
     action: Action | None
 
@@ -102,6 +108,7 @@ class ClosePosition(_Intent):
 
     node_id: str
     market: str
+    seq: int  # this node's n-th intent in this market (1, 2, ...): part of the client_order_id
     side: Side
     count: int
     price: int
@@ -125,6 +132,7 @@ class Notify(_Intent):
 
     node_id: str
     market: str
+    seq: int  # this node's n-th intent in this market (1, 2, ...): part of the client_order_id
     message: str
     level: Literal["info", "warning"]
 
@@ -135,6 +143,7 @@ class PauseBot(_Intent):
 
     node_id: str
     market: str
+    seq: int  # this node's n-th intent in this market (1, 2, ...): part of the client_order_id
     reason: str
 
 

@@ -37,6 +37,7 @@ OFFSET_TICKS = p_int(
     unit="ticks",
 )
 SIDE_CODE = {"yes": "'yes'", "no": "'no'"}
+NEVER_FIRED = (False, 0)  # an action's state before its first evaluation in a market
 TIF_CODE = {value: repr(value) for value, _ in TIME_IN_FORCE}
 
 
@@ -54,15 +55,23 @@ def check_post_only(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
-def emit_action(ctx: EmitContext, when: str, build: Callable[[str], None]) -> None:
-    """Wrap `build(indent)` (which appends the intent and sets `fired`) in the firing rule."""
-    fired = ctx.out("fired")
+def emit_action(ctx: EmitContext, when: str, build: Callable[[str, str], None]) -> None:
+    """Wrap `build(indent, seq)` (which appends the intent and sets `fired`) in the firing rule.
+
+    State per market: [latch, fires]. `latch`: fired during the current stretch of `when`.
+    `fires`: how many intents this node produced in this market; the intent carries `seq` =
+    fires + 1, so the engine's client_order_id depends on the node's own history, not on how
+    events are numbered, and re-evaluating from the same saved state gives the same id.
+    """
+    fired, latch, fires = ctx.out("fired"), ctx.tmp(), ctx.tmp()
+    memory = ctx.state_get(ctx.const(NEVER_FIRED))
+    ctx.line(f"{latch}, {fires} = {memory}")
     ctx.line(f"{fired} = False")
     if ctx.params["fire_on"] == "every_evaluation":
         ctx.line(f"if {when}:")
-        build("    ")
+        build("    ", f"{fires} + 1")
+        ctx.state_set(f"[False, {fires} + {fired}]")
         return
-    latch = ctx.state_get("False")  # fired during the current stretch of `when`
     ctx.line(f"if {when} and not {latch}:")
-    build("    ")
-    ctx.state_set(f"{when} and ({latch} or {fired})")
+    build("    ", f"{fires} + 1")
+    ctx.state_set(f"[{when} and ({latch} or {fired}), {fires} + {fired}]")

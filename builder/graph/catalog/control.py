@@ -16,10 +16,10 @@ def _emit_notify(ctx: EmitContext) -> None:
     message = ctx.const(ctx.params["message"])
     level = "'warning'" if ctx.params["level"] == "warning" else "'info'"
 
-    def build(ind: str) -> None:
+    def build(ind: str, seq: str) -> None:
         # No market input, but still never for a market that is not the bot's.
         ctx.line(f"{ind}if {ctx.market()} is not None:")
-        ctx.intent(f"{ind}    {ctx.const(Notify)}({ctx.node()}, {ctx.market()}, {message}, {level})")
+        ctx.intent(f"{ind}    {ctx.const(Notify)}({ctx.node()}, {ctx.market()}, {seq}, {message}, {level})")
         ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)
@@ -28,9 +28,9 @@ def _emit_notify(ctx: EmitContext) -> None:
 def _emit_pause(ctx: EmitContext) -> None:
     reason = ctx.const(ctx.params["reason"])
 
-    def build(ind: str) -> None:
+    def build(ind: str, seq: str) -> None:
         ctx.line(f"{ind}if {ctx.market()} is not None:")
-        ctx.intent(f"{ind}    {ctx.const(PauseBot)}({ctx.node()}, {ctx.market()}, {reason})")
+        ctx.intent(f"{ind}    {ctx.const(PauseBot)}({ctx.node()}, {ctx.market()}, {seq}, {reason})")
         ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)

@@ -57,7 +57,7 @@ def _emit_place(ctx: EmitContext) -> None:
         f"now // 1000 + {ctx.lit(p['expiration_seconds'])}" if p["expiration_seconds"] else ctx.lit(None)
     )
 
-    def build(ind: str) -> None:
+    def build(ind: str, seq: str) -> None:
         ctx.line(f"{ind}if {market} is not None and {count_ok}:")
         ctx.line(
             f"{ind}    {price} = {ctx.const(order_price)}(m, {SIDE_CODE[p['side']]}, {ctx.lit(buy)}, "
@@ -65,7 +65,7 @@ def _emit_place(ctx: EmitContext) -> None:
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
-            f"{ind}        {ctx.const(PlaceOrder)}({ctx.node()}, {market}, {SIDE_CODE[p['side']]}, "
+            f"{ind}        {ctx.const(PlaceOrder)}({ctx.node()}, {market}, {seq}, {SIDE_CODE[p['side']]}, "
             f"{action_code}, {price}, {count}, {TIF_CODE[p['time_in_force']]}, "
             f"{ctx.lit(p['post_only'])}, {ctx.lit(p['reduce_only'])}, {expires})"
         )
@@ -82,7 +82,7 @@ def _emit_target(ctx: EmitContext) -> None:
     # engine recomputes the difference from its own records).
     buy = f"{count} > a.position" if p["side"] == "yes" else f"{count} > -a.position"
 
-    def build(ind: str) -> None:
+    def build(ind: str, seq: str) -> None:
         ctx.line(f"{ind}if {market} is not None and {count_ok}:")
         ctx.line(
             f"{ind}    {price} = {ctx.const(order_price)}(m, {SIDE_CODE[p['side']]}, {buy}, "
@@ -90,7 +90,7 @@ def _emit_target(ctx: EmitContext) -> None:
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
-            f"{ind}        {ctx.const(TargetPosition)}({ctx.node()}, {market}, {SIDE_CODE[p['side']]}, "
+            f"{ind}        {ctx.const(TargetPosition)}({ctx.node()}, {market}, {seq}, {SIDE_CODE[p['side']]}, "
             f"{count}, {price}, {TIF_CODE[p['time_in_force']]}, {ctx.lit(p['post_only'])})"
         )
         ctx.line(f"{ind}        {ctx.out('fired')} = True")
@@ -105,9 +105,9 @@ def _emit_cancel(ctx: EmitContext) -> None:
     market = ctx.inp("market")
     side, action = _ANY_CODE[ctx.params["side"]], _ANY_CODE[ctx.params["action"]]
 
-    def build(ind: str) -> None:
+    def build(ind: str, seq: str) -> None:
         ctx.line(f"{ind}if {market} is not None:")
-        ctx.intent(f"{ind}    {ctx.const(CancelOrders)}({ctx.node()}, {market}, {side}, {action})")
+        ctx.intent(f"{ind}    {ctx.const(CancelOrders)}({ctx.node()}, {market}, {seq}, {side}, {action})")
         ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)
@@ -118,7 +118,7 @@ def emit_close(ctx: EmitContext, when: str, price_from: str, offset: int, reason
     market, pos, side, price = ctx.inp("market"), ctx.tmp(), ctx.tmp(), ctx.tmp()
     tif = TIF_CODE[ctx.params["time_in_force"]]
 
-    def build(ind: str) -> None:
+    def build(ind: str, seq: str) -> None:
         ctx.line(f"{ind}{pos} = a.position")
         ctx.line(f"{ind}if {market} is not None and {pos} != 0:")
         ctx.line(f"{ind}    {side} = 'yes' if {pos} > 0 else 'no'")
@@ -127,7 +127,7 @@ def emit_close(ctx: EmitContext, when: str, price_from: str, offset: int, reason
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
-            f"{ind}        {ctx.const(ClosePosition)}({ctx.node()}, {market}, {side}, "
+            f"{ind}        {ctx.const(ClosePosition)}({ctx.node()}, {market}, {seq}, {side}, "
             f"{pos} if {pos} > 0 else -{pos}, {price}, {tif}, {CLOSE_REASON_CODE[reason]})"
         )
         ctx.line(f"{ind}        {ctx.out('fired')} = True")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from builder.graph import GraphInvalid, compile_graph, evaluate, trace_ports
+from builder.graph import GraphInvalid, compile_graph, evaluate, market_bindings, trace_as_dict, trace_ports
 from builder.graph.build import GraphBuilder
 from builder.graph.compile import MarketSelector, _NodeContext
 from builder.graph.tape import read_tape, replay
@@ -67,6 +67,7 @@ def test_the_plan_says_what_the_engine_must_resolve_and_schedule():
     g.add("soon", "trigger.before_close", minutes=10)
     plan = compile_graph(g.to_json())
     assert plan.market == MarketSelector("ticker", TICKER, "mkt")
+    assert market_bindings(plan) == (plan.market,)
     assert plan.timer_periods == (5, 30)
     assert plan.close_leads == (600,)
     assert sorted(plan.state_keys) == ["buy", "every", "every2", "soon"]
@@ -91,6 +92,9 @@ def test_trace_ports_gives_every_input_and_output():
     assert ports["go"]["in"] == {"a": True, "b": False, "c": True, "d": True}  # c, d: defaults
     assert ports["buy"]["in"]["price"] is None
     assert [key for key in plan.trace_keys if key[0] == "ask"] == [("ask", "price"), ("ask", "size")]
+    flat = trace_as_dict(plan, trace)
+    assert flat["cheap"] == {"a": 4700, "b": 4000, "result": False}
+    assert flat["buy"] == {"market": TICKER, "when": False, "price": None, "count": 1000, "fired": False}
 
 
 def test_a_foreign_market_never_produces_intents_even_for_notify():
@@ -121,7 +125,25 @@ def test_replay_keeps_one_state_per_market():
     steps = replay(compile_graph(minimal().to_json()), events)
     # Buys at 35¢ (ask below 40¢), then not while the ask stays cheap, then again after it rose.
     assert [len(s.intents) for s in steps] == [1, 0, 0, 1]
-    assert steps[1].state == {"buy": False}  # the other market started from nothing
+    assert steps[1].state == {"buy": [False, 0]}  # the other market started from nothing
+    assert [i.seq for s in steps for i in s.intents] == [1, 2]  # the node's own count in TICKER
+
+
+def test_intent_seq_counts_a_nodes_intents_and_repeats_from_the_same_saved_state():
+    plan = compile_graph(minimal().to_json())
+    cheap, dear = event(no_bids=((6500, 100),)), event()
+    state: dict[str, object] = {}
+    seqs = []
+    for ev in (cheap, dear, cheap, dear, cheap):
+        state, intents, _ = evaluate(plan, ev, state, T0)
+        seqs += [i.seq for i in intents]
+    assert seqs == [1, 2, 3]
+    # A crash after sending but before saving: the engine re-evaluates (even another event)
+    # from the last saved state, and gets the same seq, hence the same client_order_id.
+    saved = json.loads(json.dumps(evaluate(plan, dear, state, T0)[0]))
+    first = evaluate(plan, cheap, saved, T0)[1]
+    again = evaluate(plan, event(no_bids=((6600, 50),)), saved, T0 + 5)[1]
+    assert [i.seq for i in first] == [i.seq for i in again] == [4]
 
 
 def test_a_tape_must_start_with_its_header():

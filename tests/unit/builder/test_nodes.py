@@ -414,7 +414,7 @@ def test_place_order_fires_on_the_rising_edge_only():
     steps = run(graph, [(T0, event()), (T0 + 1, event()), (T0 + 2, event("timer")), (T0 + 3, event())])
     assert [s["x"]["fired"] for s in steps] == [True, False, False, True]
     assert steps[0]["intents"] == [
-        PlaceOrder("x", TICKER, "yes", "buy", 4500, 1000, "good_till_canceled", False, False, None)
+        PlaceOrder("x", TICKER, 1, "yes", "buy", 4500, 1000, "good_till_canceled", False, False, None)
     ]
 
 
@@ -467,7 +467,7 @@ def test_target_position_prices_for_the_direction_it_must_move():
     params = {"side": "yes", "price_from": "join"}
     graph = _action_graph("action.target_position", params, extra={"count": ("count", 1000)})
     [buy] = run(graph, [(T0, event(position=200, average_entry=4000))])[0]["intents"]
-    assert buy == TargetPosition("x", TICKER, "yes", 1000, 4500, "good_till_canceled", False)
+    assert buy == TargetPosition("x", TICKER, 1, "yes", 1000, 4500, "good_till_canceled", False)
     [sell] = run(graph, [(T0, event(position=2000, average_entry=4000))])[0]["intents"]
     assert sell.price == 4700  # joining the ask to sell down to the target
     assert sell.signed_target == 1000
@@ -483,14 +483,14 @@ def test_a_no_target_is_negative_and_flat_is_allowed():
 
 def test_cancel_orders():
     graph = _action_graph("action.cancel_orders", {"side": "no"})
-    assert run(graph, [(T0, event())])[0]["intents"] == [CancelOrders("x", TICKER, "no", None)]
+    assert run(graph, [(T0, event())])[0]["intents"] == [CancelOrders("x", TICKER, 1, "no", None)]
 
 
 def test_close_position_sells_the_side_held_and_skips_when_flat():
     graph = _action_graph("action.close_position", {})
     assert run(graph, [(T0, event())])[0]["intents"] == []
     [close] = run(graph, [(T0, event(position=-300, average_entry=5000))])[0]["intents"]
-    assert close == ClosePosition("x", TICKER, "no", 300, 5300, "immediate_or_cancel", "close")
+    assert close == ClosePosition("x", TICKER, 1, "no", 300, 5300, "immediate_or_cancel", "close")
     assert (close.book_side, close.yes_price) == ("bid", 4700)
 
 
@@ -518,13 +518,13 @@ def test_stop_loss_and_take_profit_act_on_the_bid_of_the_side_held():
     assert [s["x"]["fired"] for s in steps] == [False, True, False, False, False]
     assert [s["x"]["level"] for s in steps] == [4500, 4500, 4500, 4500, None]
     stop = steps[1]["intents"][0]
-    assert stop == ClosePosition("x", TICKER, "yes", 1000, 4300, "immediate_or_cancel", "stop_loss")
+    assert stop == ClosePosition("x", TICKER, 1, "yes", 1000, 4300, "immediate_or_cancel", "stop_loss")
     take = [i for i in steps[3]["intents"] if i.node_id == "tp"]
-    assert take == [ClosePosition("tp", TICKER, "yes", 1000, 5500, "immediate_or_cancel", "take_profit")]
+    assert take == [ClosePosition("tp", TICKER, 1, "yes", 1000, 5500, "immediate_or_cancel", "take_profit")]
 
 
 def test_notify_and_pause_carry_their_text_and_the_market():
     graph = _action_graph("action.notify", {"message": "Spread is wide", "level": "warning"})
-    assert run(graph, [(T0, event())])[0]["intents"] == [Notify("x", TICKER, "Spread is wide", "warning")]
+    assert run(graph, [(T0, event())])[0]["intents"] == [Notify("x", TICKER, 1, "Spread is wide", "warning")]
     graph = _action_graph("action.pause_bot", {"reason": "Too volatile"})
-    assert run(graph, [(T0, event())])[0]["intents"] == [PauseBot("x", TICKER, "Too volatile")]
+    assert run(graph, [(T0, event())])[0]["intents"] == [PauseBot("x", TICKER, 1, "Too volatile")]
