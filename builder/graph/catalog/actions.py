@@ -74,4 +74,7 @@ def emit_action(ctx: EmitContext, when: str, build: Callable[[str, str], None]) 
         return
     ctx.line(f"if {when} and not {latch}:")
     build("    ", f"{fires} + 1")
-    ctx.state_set(f"[{when} and ({latch} or {fired}), {fires} + {fired}]")
+    # While `when` and the latch are both false nothing changed: keep the same (immutable) value.
+    ctx.state_set(
+        f"{memory} if not ({when} or {latch}) else [{when} and ({latch} or {fired}), {fires} + {fired}]"
+    )
