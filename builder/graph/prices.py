@@ -62,9 +62,11 @@ def depth_within(market: MarketSnapshot, side: Side, book: Literal["bid", "ask"]
     best = levels[0][0]
     # Away from the touch means lower prices for bids; off-grid books are rounded the same way.
     start = snap(grid, best, up=False)
-    floor = move_ticks(grid, start, -ticks) if start is not None else None
-    if floor is None:
-        floor = 0
+    if start is None:
+        floor = best  # no grid to count ticks on: the best level only
+    else:
+        lowest = move_ticks(grid, start, -ticks)
+        floor = 0 if lowest is None else lowest
     total = 0
     for price, count in levels:
         if price < floor:
@@ -91,9 +93,9 @@ def order_price(
         bid = market.yes_bid if side == "yes" else market.no_bid
         ask = market.yes_ask if side == "yes" else market.no_ask
         price = (bid if buy else ask) if price_from == "join" else (ask if buy else bid)
-    if price is None:
-        return None
     grid = leg_grid(market.price_ranges, side)
+    if price is None or not grid:
+        return None
     # Round passively first: a buy never pays more, a sell never accepts less, than asked.
     base = snap(grid, min(price, grid[-1]), up=False) if buy else snap(grid, max(price, grid[0]), up=True)
     if base is None:

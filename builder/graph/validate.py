@@ -65,7 +65,18 @@ def _is_int(_checker: object, instance: object) -> bool:
 _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int)
 )
-_VALIDATORS: Final = {key: _StrictValidator(spec.params) for key, spec in catalog.SPECS.items()}
+_VALIDATORS: dict[tuple[str, int], Any] = {}
+
+
+def params_validator(spec: NodeSpec) -> Any:
+    """The (cached) JSON Schema validator of a spec's params; integers must be real ints."""
+    key = (spec.type, spec.version)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        validator = _VALIDATORS[key] = _StrictValidator(spec.params)
+    return validator
+
+
 _ID_RE: Final = re.compile(ID_PATTERN)
 
 
@@ -183,7 +194,7 @@ def _check_node(result: Analysis, index: int, raw: object, seen: set[str]) -> No
 
 def _check_params(result: Analysis, node_id: str, spec: NodeSpec, params: dict[str, Any]) -> bool:
     before = len(result.problems)
-    errors = list(_VALIDATORS[(spec.type, spec.version)].iter_errors(params))
+    errors = list(params_validator(spec).iter_errors(params))
     # One problem per param: the most specific error (the deepest schema path, e.g. a
     # conditional `then` over the plain property).
     by_param: dict[str | None, ValidationError] = {}

@@ -18,6 +18,14 @@ T0 = 1_767_225_600_000
 TICKERS = ("KXPROP-26JAN01-T50", "KXPROP-26JAN01-T60", "KXOTHER-26FEB02-B3")
 GRIDS = (((0, 10000, 100),), ((0, 1000, 10), (1000, 9000, 100), (9000, 10000, 10)), ((0, 10000, 1),))
 
+# Any ranges a snapshot accepts, including odd steps and grids with no tradable price at all.
+random_grids = st.lists(
+    st.tuples(st.integers(0, 9_999), st.integers(1, 10_000), st.integers(1, 10_000)).map(
+        lambda r: (min(r[0], r[1] - 1), r[1], r[2])
+    ),
+    min_size=1,
+    max_size=3,
+).map(tuple)
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
 json_values = st.recursive(
     json_scalars,
@@ -133,7 +141,7 @@ def valid_graphs(draw: st.DrawFn, max_nodes: int = 16) -> dict[str, Any]:
 @st.composite
 def snapshots(draw: st.DrawFn) -> tuple[MarketSnapshot, AccountSnapshot]:
     """A market (books never crossed) and an account (flat iff no entry price)."""
-    grid = draw(st.sampled_from(GRIDS))
+    grid = draw(st.sampled_from(GRIDS) | random_grids)
     best_yes = draw(st.integers(1, 9_998))
     best_no = draw(st.integers(1, 9_999 - best_yes))
     yes = sorted({best_yes, *draw(st.lists(st.integers(1, best_yes), max_size=4))}, reverse=True)

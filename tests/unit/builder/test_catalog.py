@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from builder.graph import catalog
 from builder.graph.ports import NUMERIC, PORT_TYPES
 from builder.graph.spec import CATEGORIES
-from builder.graph.validate import _VALIDATORS
+from builder.graph.validate import params_validator
 
 README = Path(catalog.__file__).parents[1] / "README.md"
 SPECS = list(catalog.SPECS.values())
@@ -90,7 +90,7 @@ def test_params_are_a_valid_closed_json_schema_with_documented_defaults(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_defaults_are_valid_except_names_the_user_must_type(spec):
-    errors = list(_VALIDATORS[(spec.type, spec.version)].iter_errors(spec.defaults()))
+    errors = list(params_validator(spec).iter_errors(spec.defaults()))
     # A market node cannot guess its ticker: its default is empty and reported as required.
     assert all(e.instance == "" and e.validator == "pattern" for e in errors)
     assert bool(errors) == (spec.category == "market")
@@ -158,3 +158,37 @@ def test_the_catalog_json_is_json_and_lists_every_spec():
     price = next(p for p in place["inputs"] if p["name"] == "price")
     assert price["required_when"] == {"param": "price_from", "equals": "input"}
     assert place["market_dependent"] is True
+
+
+def test_a_new_version_lives_beside_the_old_one(monkeypatch):
+    """How a behaviour change ships: a v2 spec is added; saved v1 graphs keep validating and
+    running as v1, new nodes get v2, and an unknown version names the latest."""
+    import dataclasses
+
+    from builder.graph import compile_graph, evaluate, validate
+    from builder.graph.spec import params_schema
+    from tests.unit.builder.helpers import T0, event, probe_graph
+
+    v1 = catalog.get("data.spread", 1)
+    assert v1 is not None
+
+    def emit_v2(ctx):  # v2: the spread in ticks of 1¢, say
+        ctx.line(
+            f"{ctx.out('price')} = (m.yes_ask - m.yes_bid) // 100 if m.yes_ask is not None and m.yes_bid is not None else None"
+        )
+
+    v2 = dataclasses.replace(v1, version=2, params=params_schema(), emit=emit_v2)
+    monkeypatch.setitem(catalog.SPECS, ("data.spread", 2), v2)
+    monkeypatch.setitem(catalog.LATEST, "data.spread", 2)
+    old = probe_graph("data.spread")
+    assert next(n for n in old["nodes"] if n["id"] == "x")["version"] == 2  # new nodes get the latest
+    old = {**old, "nodes": [{**n, "version": 1} if n["id"] == "x" else n for n in old["nodes"]]}
+    new = {**old, "nodes": [{**n, "version": 2} if n["id"] == "x" else n for n in old["nodes"]]}
+    assert validate(old) == validate(new) == []
+    outputs = [
+        evaluate(compile_graph(g), event(), {}, T0)[2][compile_graph(g).trace_keys.index(("x", "price"))]
+        for g in (old, new)
+    ]
+    assert outputs == [200, 2]
+    gone = {**old, "nodes": [{**n, "version": 3} if n["id"] == "x" else n for n in old["nodes"]]}
+    assert [p["message"] for p in validate(gone)] == ["data.spread has no version 3 (latest is 2)."]

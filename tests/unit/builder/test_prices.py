@@ -116,3 +116,11 @@ def test_order_prices_are_on_the_grid_and_never_more_aggressive_than_asked(price
     assert result in leg_grid(ranges, side)
     if offset <= 0:
         assert result <= price if buy else result >= price
+
+
+def test_a_grid_without_tradable_prices_gives_no_price_and_no_crash():
+    m = market(price_ranges=((0, 10000, 10000),))  # only $0 and $1: nothing can trade
+    assert yes_grid(m.price_ranges) == ()
+    assert order_price(m, "yes", True, "input", 0, 4500) is None
+    assert order_price(m, "no", False, "join", 3, None) is None
+    assert depth_within(m, "yes", "bid", 2) == 1000  # the book itself is still counted
