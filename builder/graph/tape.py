@@ -86,31 +86,38 @@ def _account(raw: Mapping[str, Any], base: AccountSnapshot) -> AccountSnapshot:
 
 def read_tape(lines: Iterable[str]) -> tuple[dict[str, Any], list[TapeEvent]]:
     """Parse a tape: (header, events), each event with its full snapshot. Raises ValueError."""
-    rows = [json.loads(line) for line in lines if line.strip()]
-    if not rows or rows[0].get("tape") != TAPE_VERSION:
-        raise ValueError(f"not a version {TAPE_VERSION} tape: the first line must be its header")
-    header = rows[0]
-    market = _market(header["market"], None)
-    account = _account(header.get("account", {}), AccountSnapshot())
+    rows = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    try:
+        header = json.loads(rows[0][1]) if rows else None
+        if not isinstance(header, dict) or header.get("tape") != TAPE_VERSION:
+            raise ValueError(f"not a version {TAPE_VERSION} tape: the first line must be its header")
+        market = _market(header["market"], None)
+        account = _account(header.get("account", {}), AccountSnapshot())
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"tape header: {exc}") from exc
     events: list[TapeEvent] = []
-    for seq, row in enumerate(rows[1:], start=1):
-        now = int(row["t"])
-        market_patch = dict(row.get("market", {}))
-        for name in ("yes_bids", "no_bids"):
-            if name in row:
-                market_patch[name] = row[name]
-        trade = None
-        if "trade" in row:
-            trade = Trade(ts_ms=now, **row["trade"])
-            horizon = now - RECENT_TRADES_MS
-            kept = tuple(t for t in market.recent_trades if t.ts_ms > horizon)[-(RECENT_TRADES_MAX - 1) :]
-            market = replace(market, recent_trades=(*kept, trade), last_trade_price=trade.yes_price)
-        if market_patch:
-            market = _market(market_patch, market)
-        if "account" in row:
-            account = _account(row["account"], account)
-        fill = Fill(ts_ms=now, **row["fill"]) if "fill" in row else None
-        event = Event(row["kind"], int(row.get("seq", seq)), market, account, trade, fill)
+    for seq, (number, line) in enumerate(rows[1:], start=1):
+        try:
+            row = json.loads(line)
+            now = int(row["t"])
+            market_patch = dict(row.get("market", {}))
+            for name in ("yes_bids", "no_bids"):
+                if name in row:
+                    market_patch[name] = row[name]
+            if market_patch:  # first: a new ticker must not inherit this line's trade
+                market = _market(market_patch, market)
+            trade = None
+            if "trade" in row:
+                trade = Trade(ts_ms=now, **row["trade"])
+                horizon = now - RECENT_TRADES_MS
+                kept = tuple(t for t in market.recent_trades if t.ts_ms > horizon)[-(RECENT_TRADES_MAX - 1) :]
+                market = replace(market, recent_trades=(*kept, trade), last_trade_price=trade.yes_price)
+            if "account" in row:
+                account = _account(row["account"], account)
+            fill = Fill(ts_ms=now, **row["fill"]) if "fill" in row else None
+            event = Event(row["kind"], int(row.get("seq", seq)), market, account, trade, fill)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"tape line {number}: {exc!r}") from exc
         events.append(TapeEvent(now, event))
     return header, events
 

@@ -149,3 +149,13 @@ def test_intent_seq_counts_a_nodes_intents_and_repeats_from_the_same_saved_state
 def test_a_tape_must_start_with_its_header():
     with pytest.raises(ValueError, match="header"):
         read_tape(['{"t": 1, "kind": "book"}'])
+
+
+def test_a_bad_tape_line_is_a_value_error_naming_the_line():
+    header = {
+        "tape": 1,
+        "market": {"ticker": TICKER, "event_ticker": "E", "series_ticker": "S", "close_ts_ms": T0},
+    }
+    lines = [json.dumps(header), json.dumps({"t": T0, "kind": "book", "yes_bids": [[12000, 5]]})]
+    with pytest.raises(ValueError, match="tape line 2"):
+        read_tape(lines)
