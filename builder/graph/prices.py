@@ -18,7 +18,7 @@ from builder.graph.ports import PRICE_ONE
 PriceFrom = Literal["input", "join", "cross"]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def yes_grid(ranges: tuple[PriceRange, ...]) -> tuple[int, ...]:
     """Every tradable YES price of a grid, ascending ($0 and $1 never trade)."""
     prices: set[int] = set()
@@ -27,7 +27,7 @@ def yes_grid(ranges: tuple[PriceRange, ...]) -> tuple[int, ...]:
     return tuple(sorted(prices))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def leg_grid(ranges: tuple[PriceRange, ...], side: Side) -> tuple[int, ...]:
     """Every tradable price of one leg, ascending, in that leg's terms."""
     grid = yes_grid(ranges)

@@ -48,10 +48,14 @@ class EmitContext(Protocol):
     """What a spec's `emit` may use to write the code of one node."""
 
     @property
-    def params(self) -> Mapping[str, Any]: ...
+    def params(self) -> Mapping[str, Any]:
+        """The node's validated params, defaults filled in."""
+        ...
 
     @property
-    def type(self) -> str | None: ...
+    def type(self) -> str | None:
+        """The resolved type variable of a generic node."""
+        ...
 
     def inp(self, port: str) -> str:
         """The expression of an input: a local, or the port's default literal when unconnected."""
@@ -61,7 +65,9 @@ class EmitContext(Protocol):
         """Whether an input's value can be None in this graph."""
         ...
 
-    def connected(self, port: str) -> bool: ...
+    def connected(self, port: str) -> bool:
+        """Whether an input has an edge."""
+        ...
 
     def out(self, port: str) -> str:
         """The local the code must assign the output to."""
@@ -87,7 +93,9 @@ class EmitContext(Protocol):
         """The graph's market node output (null when the event's market is not the bot's)."""
         ...
 
-    def line(self, code: str) -> None: ...
+    def line(self, code: str) -> None:
+        """Append one line of code (relative indentation is kept)."""
+        ...
 
     def state_get(self, default: str) -> str:
         """Read this node's state (or `default`, a literal) into a local; returns its name."""

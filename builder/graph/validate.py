@@ -28,6 +28,8 @@ from builder.graph.spec import NodeSpec
 
 
 class Problem(TypedDict):
+    """One problem of a graph, as the API returns it."""
+
     node_id: str | None
     port: str | None
     code: str
@@ -105,6 +107,7 @@ class Analysis:
     wired_to_broken: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, *args: Any, **kwargs: Any) -> None:
+        """Record a problem (the arguments of `problem`)."""
         self.problems.append(problem(*args, **kwargs))
 
 
