@@ -4,6 +4,7 @@ and every intent is well-formed for Kalshi."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from typing import Any
@@ -134,3 +135,21 @@ def test_evaluate_never_modifies_the_state_it_is_given(graph, events):
         new_state, _, _ = evaluate(plan, event, state, now)
         assert json.dumps(state, sort_keys=True) == before
         state = new_state
+
+
+# Every string literal the specs may write into generated code; anything else came from a graph.
+SPEC_LITERALS = {
+    *("book", "trade", "timer", "fill", "close_warning", "run_start"),
+    *("yes", "no", "buy", "sell", "bid", "ask", "input", "join", "cross"),
+    *("good_till_canceled", "immediate_or_cancel", "fill_or_kill"),
+    *("close", "stop_loss", "take_profit", "info", "warning"),
+}
+
+
+@FAST
+@given(valid_graphs())
+def test_generated_code_holds_no_string_from_the_graph(graph):
+    plan = compile_graph(graph)
+    constants = [node.value for node in ast.walk(ast.parse(plan.source)) if isinstance(node, ast.Constant)]
+    assert {c for c in constants if isinstance(c, str)} <= SPEC_LITERALS
+    assert all(c is None or type(c) in (int, bool, str) for c in constants)
