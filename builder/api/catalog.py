@@ -41,7 +41,10 @@ class PortOutput(serializers.Serializer[Any]):
 
 class TypeVariableOutput(serializers.Serializer[Any]):
     types = serializers.ListField(child=serializers.CharField())
-    param = serializers.CharField(help_text="The param that picks the type of the generic ports.")
+    param = serializers.CharField(
+        allow_null=True,
+        help_text="The param that picks the generic ports' type; null when the inputs decide it.",
+    )
 
 
 class NodeTypeOutput(serializers.Serializer[Any]):

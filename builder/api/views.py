@@ -18,7 +18,6 @@ from builder.api.catalog import CatalogOutput
 from builder.diff import graph_diff
 from builder.graph.catalog import catalog_json
 from builder.graph.schema import MAX_BYTES, canonical_json
-from builder.models import Bot
 from core.errors import ApplicationError
 
 # Room for the JSON around a maximal graph (name, description, revision) in a request body.
