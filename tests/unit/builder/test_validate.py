@@ -284,3 +284,17 @@ def test_editor_keys_are_kept_and_ignored():
     graph["nodes"][0]["data"] = {"label": "My market"}
     graph["nodes"][0]["selected"] = True
     assert validate(graph) == []
+
+
+def test_the_published_graph_json_schema_agrees_with_validate_on_the_shape():
+    from jsonschema import Draft202012Validator
+
+    from builder.graph.schema import GRAPH_JSON_SCHEMA
+
+    Draft202012Validator.check_schema(GRAPH_JSON_SCHEMA)
+    checker = Draft202012Validator(GRAPH_JSON_SCHEMA)
+    assert checker.is_valid(minimal().to_json())
+    graph = minimal().to_json()
+    graph["edges"][0]["id"] = "has space"
+    assert not checker.is_valid(graph)
+    assert "bad_shape" in codes(graph)
