@@ -15,6 +15,7 @@ appears in the source; nothing is compiled from a graph that `validate` rejects.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from typing import Any, Literal
 
 from builder.graph.events import Event
 from builder.graph.intents import Intent
-from builder.graph.schema import content_hash
 from builder.graph.spec import Literal_
 from builder.graph.validate import Analysis, Node, Problem, analyze
 
@@ -90,7 +90,7 @@ def compile_graph(graph: object) -> Plan:
     analysis = analyze(graph)
     if analysis.problems:
         raise GraphInvalid(analysis.problems)
-    return _generate(analysis, content_hash(graph))
+    return _generate(analysis, hashlib.sha256(analysis.canonical).hexdigest())  # = content_hash(graph)
 
 
 class _Codegen:

@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from builder.graph import catalog
+from builder.graph.params_check import Check, compile_check
 from builder.graph.ports import MARKET
 from builder.graph.schema import ID_PATTERN, MAX_BYTES, MAX_EDGES, MAX_NODES, SCHEMA_VERSION, canonical_json
 from builder.graph.spec import NodeSpec
@@ -67,16 +68,20 @@ def _is_int(_checker: object, instance: object) -> bool:
 _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int)
 )
-_VALIDATORS: dict[tuple[str, int], Any] = {}
+_VALIDATORS: dict[tuple[str, int], tuple[Any, Check | None]] = {}
 
 
 def params_validator(spec: NodeSpec) -> Any:
     """The (cached) JSON Schema validator of a spec's params; integers must be real ints."""
+    return _validators(spec)[0]
+
+
+def _validators(spec: NodeSpec) -> tuple[Any, Check | None]:
     key = (spec.type, spec.version)
-    validator = _VALIDATORS.get(key)
-    if validator is None:
-        validator = _VALIDATORS[key] = _StrictValidator(spec.params)
-    return validator
+    pair = _VALIDATORS.get(key)
+    if pair is None:
+        pair = _VALIDATORS[key] = (_StrictValidator(spec.params), compile_check(spec.params))
+    return pair
 
 
 _ID_RE: Final = re.compile(ID_PATTERN)
@@ -103,6 +108,7 @@ class Analysis:
     problems: list[Problem] = field(default_factory=list)
     nodes: dict[str, Node] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
+    canonical: bytes = b""  # the graph's canonical JSON (for its content hash)
     # Inputs wired to a node that is itself broken: connected, so not also "missing".
     wired_to_broken: set[tuple[str, str]] = field(default_factory=set)
 
@@ -120,7 +126,8 @@ def analyze(graph: object) -> Analysis:
     """Check a graph and keep what the compiler needs. Never raises."""
     result = Analysis()
     try:
-        size = len(canonical_json(graph))
+        result.canonical = canonical_json(graph)
+        size = len(result.canonical)
     except (ValueError, TypeError, RecursionError, OverflowError):
         result.add("not_json", "The graph is not a JSON value.")
         return result
@@ -197,7 +204,9 @@ def _check_node(result: Analysis, index: int, raw: object, seen: set[str]) -> No
 
 def _check_params(result: Analysis, node_id: str, spec: NodeSpec, params: dict[str, Any]) -> bool:
     before = len(result.problems)
-    errors = list(params_validator(spec).iter_errors(params))
+    validator, fast = _validators(spec)
+    # The fast predicate answers "valid" for the common case; jsonschema explains the rest.
+    errors = [] if fast is not None and fast(params) else list(validator.iter_errors(params))
     # One problem per param: the most specific error (the deepest schema path, e.g. a
     # conditional `then` over the plain property).
     by_param: dict[str | None, ValidationError] = {}

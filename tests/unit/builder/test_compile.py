@@ -9,6 +9,7 @@ import pytest
 from builder.graph import GraphInvalid, compile_graph, evaluate, market_bindings, trace_as_dict, trace_ports
 from builder.graph.build import GraphBuilder
 from builder.graph.compile import MarketSelector, _NodeContext
+from builder.graph.schema import content_hash
 from builder.graph.tape import read_tape, replay
 from tests.unit.builder.helpers import T0, TICKER, event
 from tests.unit.builder.test_validate import minimal
@@ -73,7 +74,7 @@ def test_the_plan_says_what_the_engine_must_resolve_and_schedule():
     assert sorted(plan.state_keys) == ["buy", "every", "every2", "soon"]
     assert plan.node_ids[0] == "mkt"
     assert set(plan.node_ids) == {n["id"] for n in g.to_json()["nodes"]}
-    assert len(plan.graph_hash) == 64
+    assert plan.graph_hash == content_hash(g.to_json())
 
 
 def test_the_order_is_topological_and_stable():

@@ -12,11 +12,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builder.graph import compile_graph, evaluate, validate
+from builder.graph import catalog, compile_graph, evaluate, validate
 from builder.graph.events import Event
 from builder.graph.intents import CancelOrders, ClosePosition, Notify, PauseBot, PlaceOrder, TargetPosition
+from builder.graph.params_check import compile_check
 from builder.graph.prices import leg_grid
-from tests.unit.builder.strategies import event_sequences, json_values, valid_graphs
+from builder.graph.validate import params_validator
+from tests.unit.builder.strategies import event_sequences, json_values, params_for, valid_graphs
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -153,3 +155,39 @@ def test_generated_code_holds_no_string_from_the_graph(graph):
     constants = [node.value for node in ast.walk(ast.parse(plan.source)) if isinstance(node, ast.Constant)]
     assert {c for c in constants if isinstance(c, str)} <= SPEC_LITERALS
     assert all(c is None or type(c) in (int, bool, str) for c in constants)
+
+
+def _near_valid_params(spec_key: tuple[str, int]) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid params with zero to three entries replaced, removed or added at random."""
+    spec = catalog.SPECS[spec_key]
+    props = spec.params["properties"]
+    odd_values = json_values | st.sampled_from(["", "yes", "KX-1", True, 0, -1, 10**16, 1.0, 4500.0])
+    return params_for(spec).flatmap(
+        lambda base: st.lists(
+            st.tuples(st.sampled_from([*props, "extra"]), odd_values, st.booleans()), max_size=3
+        ).map(lambda edits: _apply(base, edits))
+    )
+
+
+def _apply(base: dict[str, Any], edits: list[tuple[str, Any, bool]]) -> dict[str, Any]:
+    params = dict(base)
+    for name, value, remove in edits:
+        if remove:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return params
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(sorted(catalog.SPECS)).flatmap(
+        lambda key: st.tuples(st.just(key), _near_valid_params(key))
+    )
+)
+def test_the_fast_params_check_agrees_with_json_schema(case):
+    key, params = case
+    spec = catalog.SPECS[key]
+    fast = compile_check(spec.params)
+    assert fast is not None, spec.key  # every catalog schema is inside the fast subset
+    assert fast(params) == params_validator(spec).is_valid(params)

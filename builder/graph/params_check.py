@@ -1,0 +1,131 @@
+"""A fast yes/no check of node params, for the JSON Schema subset the catalog uses.
+
+`validate` runs for every draft save and every compile, and jsonschema costs ~20 µs per node,
+most of a 200-node compile. So each spec's params schema is also turned into a plain predicate;
+when it says "valid" that is the answer, and only invalid params go through jsonschema, which
+stays the authority and writes the messages. A schema outside the subset gets no predicate
+(jsonschema always runs). A property test checks predicate == jsonschema on random params.
+
+Subset: a closed object (`properties`, `required`, `additionalProperties: false`) whose
+properties use `type` (`integer` meaning a real int, `boolean`, `string`, or a list of those),
+`enum`, `minimum`, `maximum`, `pattern`, `maxLength`, plus annotations; and `if`/`then`/`else`
+whose parts only constrain properties with `const` / `type`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Check = Callable[[Any], bool]
+
+_ANNOTATIONS = {"title", "description", "default", "x-unit", "x-enum-titles", "$comment"}
+_PROPERTY_KEYWORDS = _ANNOTATIONS | {"type", "enum", "minimum", "maximum", "pattern", "maxLength", "const"}
+_OBJECT_KEYWORDS = _ANNOTATIONS | {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "if",
+    "then",
+    "else",
+}
+
+
+class Unsupported(Exception):
+    """The schema uses something the fast check does not implement."""
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "integer":
+        return type(value) is int
+    if name == "boolean":
+        return type(value) is bool
+    if name == "string":
+        return type(value) is str
+    raise Unsupported(name)
+
+
+def _property(schema: Mapping[str, Any]) -> Check:
+    if not set(schema) <= _PROPERTY_KEYWORDS:
+        raise Unsupported(sorted(set(schema) - _PROPERTY_KEYWORDS))
+    types = schema.get("type")
+    names = [types] if isinstance(types, str) else list(types or [])
+    for name in names:
+        _is_type(None, name)  # raises Unsupported for anything unknown
+    enum = schema.get("enum")
+    if enum is not None and not all(type(v) is str for v in enum):
+        raise Unsupported("non-string enum")
+    has_const = "const" in schema
+    const = schema.get("const")
+    if has_const and type(const) is not str:
+        raise Unsupported("non-string const")
+    low, high = schema.get("minimum"), schema.get("maximum")
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    max_length = schema.get("maxLength")
+
+    def check(value: Any) -> bool:
+        if names and not any(_is_type(value, name) for name in names):
+            return False
+        if enum is not None and not (type(value) is str and value in enum):
+            return False
+        if has_const and not (type(value) is str and value == const):
+            return False
+        if type(value) is int:  # JSON Schema bounds apply to numbers (never to booleans)
+            if low is not None and value < low:
+                return False
+            if high is not None and value > high:
+                return False
+        if type(value) is str:
+            if max_length is not None and len(value) > max_length:
+                return False
+            if pattern is not None and pattern.search(value) is None:
+                return False
+        return True
+
+    return check
+
+
+def _partial(schema: Mapping[str, Any]) -> Check:
+    """An `if`/`then`/`else` part: only `properties` of const/type checks, absent ones pass."""
+    if set(schema) - {"properties"}:
+        raise Unsupported("conditional part")
+    checks = {name: _property(sub) for name, sub in schema.get("properties", {}).items()}
+
+    def check(params: Mapping[str, Any]) -> bool:
+        return all(name not in params or fn(params[name]) for name, fn in checks.items())
+
+    return check
+
+
+def compile_check(schema: Mapping[str, Any]) -> Check | None:
+    """A predicate equal to the schema's verdict, or None when the schema is outside the subset."""
+    try:
+        if not set(schema) <= _OBJECT_KEYWORDS or schema.get("type") != "object":
+            raise Unsupported("not a closed object")
+        if schema.get("additionalProperties") is not False:
+            raise Unsupported("open object")
+        props = {name: _property(sub) for name, sub in schema.get("properties", {}).items()}
+        required = tuple(schema.get("required", ()))
+        when = _partial(schema["if"]) if "if" in schema else None
+        then = _partial(schema["then"]) if "then" in schema else None
+        otherwise = _partial(schema["else"]) if "else" in schema else None
+    except (Unsupported, re.error, TypeError, AttributeError):
+        return None
+    items = tuple(props.items())
+
+    def check(params: Any) -> bool:
+        if type(params) is not dict or any(name not in params for name in required):
+            return False
+        if any(name not in props for name in params):
+            return False
+        if not all(name not in params or fn(params[name]) for name, fn in items):
+            return False
+        if when is not None:
+            branch = then if when(params) else otherwise
+            if branch is not None and not branch(params):
+                return False
+        return True
+
+    return check
