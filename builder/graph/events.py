@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from builder.graph.grid import PriceRange, leg_grid
 from builder.graph.ports import PRICE_ONE
 
 EventKind = Literal["book", "trade", "timer", "fill", "close_warning", "run_start"]
@@ -23,7 +24,6 @@ Action = Literal["buy", "sell"]
 LINEAR_CENT: Final = ((0, PRICE_ONE, 100),)
 
 Level = tuple[int, int]  # (price in the leg's terms, count)
-PriceRange = tuple[int, int, int]  # (start, end, step) in YES price units, from Market.price_ranges
 
 
 def _check_levels(name: str, levels: tuple[Level, ...]) -> None:
@@ -95,8 +95,8 @@ class MarketSnapshot:
 
     `yes_bids` / `no_bids` are (price, count) with the best (highest) price first, each in its
     own leg's terms; the YES ask is 10000 minus the best NO bid. `recent_trades` holds at least the
-    last hour of trades (at most 1,000), oldest first. The best prices and sizes are derived once
-    here because almost every graph reads them.
+    last hour of trades (at most 1,000), oldest first. The best prices and sizes, and each leg's
+    price grid, are derived once here because almost every graph reads them.
     """
 
     ticker: str
@@ -115,6 +115,8 @@ class MarketSnapshot:
     no_bid_size: int = field(init=False)
     yes_ask: int | None = field(init=False)
     no_ask: int | None = field(init=False)
+    yes_grid: tuple[int, ...] = field(init=False)  # tradable prices of each leg, ascending
+    no_grid: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.ticker:
@@ -138,6 +140,8 @@ class MarketSnapshot:
         setter(self, "no_bid_size", 0 if no is None else no[1])
         setter(self, "yes_ask", None if no is None else PRICE_ONE - no[0])
         setter(self, "no_ask", None if yes is None else PRICE_ONE - yes[0])
+        setter(self, "yes_grid", leg_grid(self.price_ranges, "yes"))
+        setter(self, "no_grid", leg_grid(self.price_ranges, "no"))
 
 
 @dataclass(frozen=True, slots=True)

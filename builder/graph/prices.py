@@ -1,4 +1,4 @@
-"""The market's price grid (`price_ranges`), ticks, and how an order price is chosen and rounded.
+"""How an order price is chosen and rounded on the market's grid, and depth in ticks.
 
 Kalshi rejects prices off the grid (API.md §3), and the grid is not always whole cents, so every
 price an action sends comes through `order_price`: it is rounded in the passive direction (a bid
@@ -8,45 +8,13 @@ price exists on that side.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from functools import lru_cache
+from bisect import bisect_left
 from typing import Literal
 
-from builder.graph.events import MarketSnapshot, PriceRange, Side
-from builder.graph.ports import PRICE_ONE
+from builder.graph.events import MarketSnapshot, Side
+from builder.graph.grid import move_ticks, snap
 
 PriceFrom = Literal["input", "join", "cross"]
-
-
-@lru_cache(maxsize=64)
-def yes_grid(ranges: tuple[PriceRange, ...]) -> tuple[int, ...]:
-    """Every tradable YES price of a grid, ascending ($0 and $1 never trade)."""
-    prices: set[int] = set()
-    for start, end, step in ranges:
-        prices.update(p for p in range(start, end + 1, step) if 0 < p < PRICE_ONE)
-    return tuple(sorted(prices))
-
-
-@lru_cache(maxsize=64)
-def leg_grid(ranges: tuple[PriceRange, ...], side: Side) -> tuple[int, ...]:
-    """Every tradable price of one leg, ascending, in that leg's terms."""
-    grid = yes_grid(ranges)
-    return grid if side == "yes" else tuple(PRICE_ONE - p for p in reversed(grid))
-
-
-def snap(grid: tuple[int, ...], price: int, *, up: bool) -> int | None:
-    """The nearest grid price at or above (`up`) / at or below `price`, None past the grid's end."""
-    if up:
-        i = bisect_left(grid, price)
-        return grid[i] if i < len(grid) else None
-    i = bisect_right(grid, price)
-    return grid[i - 1] if i else None
-
-
-def move_ticks(grid: tuple[int, ...], price: int, ticks: int) -> int | None:
-    """`price` (on the grid) moved `ticks` grid steps up (positive) or down, None off the grid."""
-    i = bisect_left(grid, price) + ticks
-    return grid[i] if 0 <= i < len(grid) else None
 
 
 def depth_within(market: MarketSnapshot, side: Side, book: Literal["bid", "ask"], ticks: int) -> int:
@@ -58,7 +26,7 @@ def depth_within(market: MarketSnapshot, side: Side, book: Literal["bid", "ask"]
     levels = market.yes_bids if leg == "yes" else market.no_bids
     if not levels:
         return 0
-    grid = leg_grid(market.price_ranges, leg)
+    grid = market.yes_grid if leg == "yes" else market.no_grid
     best = levels[0][0]
     # Away from the touch means lower prices for bids; off-grid books are rounded the same way.
     start = snap(grid, best, up=False)
@@ -93,7 +61,7 @@ def order_price(
         bid = market.yes_bid if side == "yes" else market.no_bid
         ask = market.yes_ask if side == "yes" else market.no_ask
         price = (bid if buy else ask) if price_from == "join" else (ask if buy else bid)
-    grid = leg_grid(market.price_ranges, side)
+    grid = market.yes_grid if side == "yes" else market.no_grid
     if price is None or not grid:
         return None
     # Round passively first: a buy never pays more, a sell never accepts less, than asked.

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder.graph.prices import depth_within, leg_grid, move_ticks, order_price, snap, yes_grid
+from builder.graph.grid import leg_grid, move_ticks, snap, yes_grid
+from builder.graph.prices import depth_within, order_price
 from tests.unit.builder.helpers import market
 
 TAPERED = ((0, 1000, 10), (1000, 9000, 100), (9000, 10000, 10))

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from builder.graph import catalog, compile_graph, evaluate, validate
 from builder.graph.events import Event
+from builder.graph.grid import leg_grid
 from builder.graph.intents import CancelOrders, ClosePosition, Notify, PauseBot, PlaceOrder, TargetPosition
 from builder.graph.params_check import compile_check
-from builder.graph.prices import leg_grid
 from builder.graph.validate import params_validator
 from tests.unit.builder.strategies import event_sequences, json_values, params_for, valid_graphs
 
