@@ -70,7 +70,7 @@ def emit_action(ctx: EmitContext, when: str, build: Callable[[str, str], None]) 
     if ctx.params["fire_on"] == "every_evaluation":
         ctx.line(f"if {when}:")
         build("    ", f"{fires} + 1")
-        ctx.state_set(f"[False, {fires} + {fired}]")
+        ctx.state_set(f"[False, {fires} + 1] if {fired} else {memory}")
         return
     ctx.line(f"if {when} and not {latch}:")
     build("    ", f"{fires} + 1")
