@@ -175,7 +175,7 @@ def parse_time(value: object) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
-def _outcome(reader: WireReader, name: str, legacy: str | None = None) -> OutcomeSide:
+def read_outcome_side(reader: WireReader, name: str, legacy: str | None = None) -> OutcomeSide:
     value = reader.data.get(name)
     if value is None and legacy is not None:
         value = reader.data.get(legacy)
@@ -184,7 +184,7 @@ def _outcome(reader: WireReader, name: str, legacy: str | None = None) -> Outcom
     return "yes" if value == "yes" else "no"
 
 
-def _book_side(reader: WireReader, name: str, outcome: OutcomeSide | None = None) -> BookSide:
+def read_book_side(reader: WireReader, name: str, outcome: OutcomeSide | None = None) -> BookSide:
     value = reader.data.get(name)
     if value is None and outcome is not None:
         return "bid" if outcome == "yes" else "ask"  # bid ≡ yes, ask ≡ no (API.md §3)
@@ -378,7 +378,7 @@ class Trade:
     @classmethod
     def from_wire(cls, data: object) -> Trade:
         r = WireReader(data, "trade")
-        outcome = _outcome(r, "taker_outcome_side", legacy="taker_side")
+        outcome = read_outcome_side(r, "taker_outcome_side", legacy="taker_side")
         return cls(
             trade_id=r.text("trade_id"),
             ticker=r.text("ticker"),
@@ -386,7 +386,7 @@ class Trade:
             yes_price=r.price("yes_price_dollars"),
             no_price=r.price("no_price_dollars"),
             taker_outcome_side=outcome,
-            taker_book_side=_book_side(r, "taker_book_side", outcome),
+            taker_book_side=read_book_side(r, "taker_book_side", outcome),
             created_time=r.time("created_time"),
             is_block_trade=r.flag("is_block_trade", False),
         )
@@ -556,7 +556,7 @@ class Fill:
     @classmethod
     def from_wire(cls, data: object) -> Fill:
         r = WireReader(data, "fill")
-        outcome = _outcome(r, "outcome_side", legacy="side")
+        outcome = read_outcome_side(r, "outcome_side", legacy="side")
         fill_id = r.opt_text("fill_id") or r.text("trade_id")
         created = r.opt_time("created_time") or parse_time(r.data.get("ts"))
         return cls(
@@ -565,7 +565,7 @@ class Fill:
             order_id=r.text("order_id"),
             ticker=r.opt_text("ticker") or r.text("market_ticker"),
             outcome_side=outcome,
-            book_side=_book_side(r, "book_side", outcome),
+            book_side=read_book_side(r, "book_side", outcome),
             count=r.count("count_fp"),
             yes_price=r.price("yes_price_dollars"),
             no_price=r.opt_price("no_price_dollars") or PRICE_ONE - r.price("yes_price_dollars"),
@@ -607,14 +607,14 @@ class Order:
     @classmethod
     def from_wire(cls, data: object) -> Order:
         r = WireReader(data, "order")
-        outcome = _outcome(r, "outcome_side", legacy="side")
+        outcome = read_outcome_side(r, "outcome_side", legacy="side")
         return cls(
             order_id=r.text("order_id"),
             client_order_id=r.text("client_order_id", ""),
             ticker=r.text("ticker"),
             status=r.text("status"),
             outcome_side=outcome,
-            book_side=_book_side(r, "book_side", outcome),
+            book_side=read_book_side(r, "book_side", outcome),
             yes_price=r.price("yes_price_dollars"),
             no_price=r.opt_price("no_price_dollars") or PRICE_ONE - r.price("yes_price_dollars"),
             fill_count=r.count("fill_count_fp"),

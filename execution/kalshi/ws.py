@@ -26,6 +26,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -40,8 +41,8 @@ from execution.kalshi.models import (
     OrderBook,
     OutcomeSide,
     WireReader,
-    _book_side,
-    _outcome,
+    read_book_side,
+    read_outcome_side,
 )
 from execution.kalshi.retry import RetryPolicy
 from execution.kalshi.signing import Signer
@@ -292,6 +293,29 @@ def _levels(value: object, to_no_leg: bool) -> dict[int, int]:
         if size:
             out[price] = out.get(price, 0) + size
     return out
+
+
+@lru_cache(maxsize=16_384)
+def _cached_price(text: str) -> int:
+    return parse_price(text, "price_dollars")
+
+
+@lru_cache(maxsize=16_384)
+def _cached_delta(text: str) -> int:
+    return parse_count(text, "delta_fp", signed=True)
+
+
+def _delta_price(value: object) -> int:
+    """Strict like parse_price, memoised: a book's prices repeat all day."""
+    if type(value) is not str:
+        raise UnitsError(f"price_dollars must be a dollar string, got {value!r}")
+    return _cached_price(value)
+
+
+def _delta_count(value: object) -> int:
+    if type(value) is not str:
+        raise UnitsError(f"delta_fp must be a count string, got {value!r}")
+    return _cached_delta(value)
 
 
 class KalshiWebSocket:
@@ -712,22 +736,31 @@ class KalshiWebSocket:
         return [BookSnapshot(ticker, book.freeze())]
 
     def _on_delta(self, sid: object, msg: object) -> list[WsEvent]:
-        reader = WireReader(msg, "order book delta")
-        ticker = reader.text("market_ticker")
+        # The hot path (thousands per second): plain dict access, cached strict parsing.
+        if type(msg) is not dict:
+            raise err.ResponseFormatError("The exchange sent an order book delta that is not an object.")
+        ticker = msg.get("market_ticker")
+        if type(ticker) is not str:
+            raise err.ResponseFormatError("The exchange sent an order book delta without a market_ticker.")
         book = self._books.get(ticker)
         if book is None or ticker in self._awaiting:
             if ticker not in self._awaiting and type(sid) is int:
                 return self._invalidate(sid, [ticker], "delta for a book without a snapshot")
             return []
-        side = _outcome(reader, "side")
-        price = parse_price(reader.raw("price_dollars"), "price_dollars")
+        side = msg.get("side")
+        if side != "yes" and side != "no":
+            raise err.ResponseFormatError(f"The exchange sent an order book delta with side {side!r}.")
+        price = _delta_price(msg.get("price_dollars"))
         if side == "no" and self.use_yes_price:
             price = PRICE_ONE - price
-        delta = parse_count(reader.raw("delta_fp"), "delta_fp", signed=True)
+        delta = _delta_count(msg.get("delta_fp"))
         size = book.apply(side, price, delta)
         if size < 0:
             return self._invalidate(sid if type(sid) is int else 0, [ticker], "delta below zero")
-        self._resnap_tries.pop(ticker, None)
+        if self._resnap_tries:
+            self._resnap_tries.pop(ticker, None)
+        ts_ms = msg.get("ts_ms")
+        client_order_id = msg.get("client_order_id")
         return [
             BookDelta(
                 ticker,
@@ -735,8 +768,8 @@ class KalshiWebSocket:
                 price,
                 delta,
                 size,
-                reader.opt_integer("ts_ms"),
-                reader.opt_text("client_order_id"),
+                ts_ms if type(ts_ms) is int else None,
+                client_order_id if type(client_order_id) is str else None,
             )
         ]
 
@@ -755,18 +788,18 @@ class KalshiWebSocket:
                 ts_ms=r.opt_integer("ts_ms"),
             )
         if kind == "trade":
-            outcome = _outcome(r, "taker_outcome_side", legacy="taker_side")
+            outcome = read_outcome_side(r, "taker_outcome_side", legacy="taker_side")
             return TradeUpdate(
                 trade_id=r.text("trade_id"),
                 ticker=r.text("market_ticker"),
                 count=r.count("count_fp"),
                 yes_price=r.price("yes_price_dollars"),
                 taker_outcome_side=outcome,
-                taker_book_side=_book_side(r, "taker_book_side", outcome),
+                taker_book_side=read_book_side(r, "taker_book_side", outcome),
                 ts_ms=r.opt_integer("ts_ms"),
             )
         if kind == "fill":
-            outcome = _outcome(r, "outcome_side", legacy="side")
+            outcome = read_outcome_side(r, "outcome_side", legacy="side")
             return FillUpdate(
                 trade_id=r.text("trade_id"),
                 order_id=r.text("order_id"),
@@ -776,20 +809,20 @@ class KalshiWebSocket:
                 count=r.count("count_fp"),
                 fee_cost_micros=r.money("fee_cost"),
                 outcome_side=outcome,
-                book_side=_book_side(r, "book_side", outcome),
+                book_side=read_book_side(r, "book_side", outcome),
                 post_position=r.count("post_position_fp", signed=True) if r.has("post_position_fp") else None,
                 client_order_id=r.opt_text("client_order_id"),
                 ts_ms=r.opt_integer("ts_ms"),
             )
         if kind == "user_order":
-            outcome = _outcome(r, "outcome_side", legacy="side")
+            outcome = read_outcome_side(r, "outcome_side", legacy="side")
             return OrderUpdate(
                 order_id=r.text("order_id"),
                 client_order_id=r.text("client_order_id", ""),
                 ticker=r.text("ticker"),
                 status=r.text("status"),
                 outcome_side=outcome,
-                book_side=_book_side(r, "book_side", outcome),
+                book_side=read_book_side(r, "book_side", outcome),
                 yes_price=r.price("yes_price_dollars"),
                 fill_count=r.count("fill_count_fp"),
                 remaining_count=r.count("remaining_count_fp"),
