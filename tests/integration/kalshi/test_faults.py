@@ -18,7 +18,8 @@ from execution.kalshi import ws as w
 from execution.kalshi.models import OrderRequest
 from execution.kalshi.rest import KalshiClient
 from tests.integration.kalshi.conftest import Recorder, client_for
-from tests.integration.kalshi.wshelpers import Watcher, book_matches_rest, ws_for
+from tests.integration.kalshi.wshelpers import book_matches_rest, ws_for
+from tests.unit.kalshi.watcher import Watcher
 
 
 def exactly_one_order_each(client: KalshiClient, market: str, ids: list[str]) -> None:

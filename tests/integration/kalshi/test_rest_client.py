@@ -287,3 +287,14 @@ def test_the_environment_decides_the_urls():
     assert endpoints_for("production").ws_url == "wss://external-api-ws.kalshi.com/trade-api/ws/v2"
     with pytest.raises(ValueError, match="unknown environment"):
         endpoints_for("staging")
+
+
+def test_settlements_list_settled_positions(client, bob, market, sandbox_server):
+    client.create_order(OrderRequest.buy_yes(market, 4000, 200))
+    bob.create_order(OrderRequest.sell_yes(market, 4000, 200, time_in_force="immediate_or_cancel"))
+    response = sandbox_server.admin("POST", f"/markets/{market}/determine", json={"result": "yes"})
+    assert response.status_code == 200, response.text
+    settled = list(client.settlements(ticker=market))
+    assert [(s.market_result, s.yes_count, s.revenue_micros) for s in settled] == [("yes", 200, 2_000_000)]
+    assert list(client.positions(ticker=market)) == []
+    assert client.market(market, cached=False).status == "finalized"

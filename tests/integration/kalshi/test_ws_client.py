@@ -12,7 +12,8 @@ from execution.kalshi import ws as w
 from execution.kalshi.models import OrderRequest
 from tests.conftest import rsa_private_key_pem
 from tests.integration.kalshi.conftest import client_for, make_market
-from tests.integration.kalshi.wshelpers import Watcher, book_matches_rest, ws_for
+from tests.integration.kalshi.wshelpers import book_matches_rest, ws_for
+from tests.unit.kalshi.watcher import Watcher
 
 
 async def place(client, *requests_: OrderRequest) -> None:

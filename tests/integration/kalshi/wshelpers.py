@@ -1,61 +1,16 @@
-"""Run a KalshiWebSocket in the background of an asyncio test and wait for conditions."""
+"""WebSocket helpers for the sandbox tests."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable
 from typing import Any
 
 from execution.kalshi.retry import RetryPolicy
 from execution.kalshi.signing import Signer
-from execution.kalshi.ws import KalshiWebSocket, WsEvent
+from execution.kalshi.ws import KalshiWebSocket
+from tests.unit.kalshi.watcher import Watcher
 
 FAST_RECONNECT = RetryPolicy(attempts=0, base=0.05, cap=0.5, floor=0.01)
-
-
-class Watcher:
-    """Collects every event of a KalshiWebSocket in a background task."""
-
-    def __init__(self, ws: KalshiWebSocket) -> None:
-        self.ws = ws
-        self.events: list[WsEvent] = []
-        self.task: asyncio.Task[None] | None = None
-        self.error: BaseException | None = None
-
-    async def __aenter__(self) -> Watcher:
-        self.task = asyncio.create_task(self._run())
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.ws.close()
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-
-    async def _run(self) -> None:
-        try:
-            async for event in self.ws.events():
-                self.events.append(event)
-        except Exception as exc:
-            self.error = exc
-
-    def of(self, kind: type[Any]) -> list[Any]:
-        return [event for event in self.events if isinstance(event, kind)]
-
-    async def until(self, check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-        """Poll `check` until it returns something truthy."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            if self.error is not None:
-                raise self.error
-            result = check()
-            if result:
-                return result
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; last events: {self.events[-10:]}")
-            await asyncio.sleep(0.02)
 
 
 def ws_for(server: Any, key_id: str, pem: str, **options: Any) -> KalshiWebSocket:

@@ -16,7 +16,7 @@ from execution.kalshi.models import OrderBook
 from execution.kalshi.retry import RetryPolicy
 from execution.kalshi.signing import Signer
 from tests.conftest import rsa_private_key_pem
-from tests.integration.kalshi.wshelpers import Watcher
+from tests.unit.kalshi.watcher import Watcher
 
 T = "KXT-1"
 FAST = RetryPolicy(attempts=0, base=0.02, cap=0.05, floor=0.01)
