@@ -571,7 +571,11 @@ class KalshiWebSocket:
             command_id = self._next_id
             self._next_id += 1
             if purpose is not None:
+                # Only error replies consume these; successful snapshots carry no id. Keep the
+                # most recent few hundred so a long session does not grow without bound.
                 self._pending[command_id] = purpose
+                if len(self._pending) > 500:
+                    del self._pending[next(iter(self._pending))]
             try:
                 await ws.send(json.dumps({"id": command_id, "cmd": cmd, "params": params}))
             except ConnectionClosed:
