@@ -6,7 +6,6 @@ Callers pass a credential id, never a key; the key is decrypted here, in the pro
 
 from __future__ import annotations
 
-import threading
 from functools import cache
 from typing import Any
 
@@ -21,8 +20,6 @@ from execution.kalshi.ratelimit import TIERS, InMemoryRateLimiter, RateLimiter, 
 from execution.kalshi.rest import KalshiClient, endpoints_for
 from execution.kalshi.signing import Signer
 from execution.kalshi.ws import KalshiWebSocket
-
-_lock = threading.Lock()
 
 
 @cache
