@@ -104,7 +104,8 @@ class _Codegen:
         self.out_names: dict[tuple[str, str], str] = {}
         self.trace_keys: list[tuple[str, str]] = []
         self.state: list[tuple[str, str]] = []  # (key const name, new-state expression)
-        self.state_reads: list[tuple[str, str, str]] = []  # (local, key const name, default)
+        self.state_reads: list[tuple[str, str]] = []  # (local, key const name)
+        self.state_defaults: dict[str, object] = {}  # node id -> state before the first evaluation
         self.state_keys: list[str] = []
         self.market_id = next(n.id for n in analysis.nodes.values() if n.spec.category == "market")
         self._counter = 0
@@ -182,11 +183,12 @@ class _NodeContext:
     def line(self, code: str) -> None:
         self._gen.lines.append("    " + code)
 
-    def state_get(self, default: str) -> str:
+    def state_get(self, default: object) -> str:
         # Reads are hoisted to the top of the function (they depend on nothing else).
         if self._state_read is None:
             self._state_read = self._gen.name("s")
-            self._gen.state_reads.append((self._state_read, self._gen.const(self._node.id), default))
+            self._gen.state_reads.append((self._state_read, self._gen.const(self._node.id)))
+            self._gen.state_defaults[self._node.id] = default
         return self._state_read
 
     def state_set(self, expr: str) -> None:
@@ -226,11 +228,13 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         prologue.append("    k = ev.kind")
     if gen.state_reads:
         # A state this plan returned has every key: plain subscripts. A new or partial one
-        # (the first evaluation) falls back to the defaults.
+        # (the first evaluation in a market) is completed with the defaults, once, by calling
+        # the plan again (the caller's dict is never modified).
+        defaults = gen.const(MappingProxyType(dict(gen.state_defaults)))
         prologue.append("    try:")
-        prologue += [f"        {local} = st[{key}]" for local, key, _ in gen.state_reads]
+        prologue += [f"        {local} = st[{key}]" for local, key in gen.state_reads]
         prologue.append("    except KeyError:")
-        prologue += [f"        {local} = st.get({key}, {default})" for local, key, default in gen.state_reads]
+        prologue.append(f"        return run(ev, {{**{defaults}, **st}}, now)")
     trace = ", ".join(gen.out_names[key] for key in gen.trace_keys)
     state = ", ".join(f"{key}: {expr}" for key, expr in gen.state)
     # Constants are the factory's arguments, so the plan function reads them as closure cells

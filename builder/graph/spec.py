@@ -97,8 +97,9 @@ class EmitContext(Protocol):
         """Append one line of code (relative indentation is kept)."""
         ...
 
-    def state_get(self, default: str) -> str:
-        """Read this node's state (or `default`, a literal) into a local; returns its name."""
+    def state_get(self, default: object) -> str:
+        """Read this node's state into a local (`default`, an immutable JSON value, before the
+        first evaluation in a market); returns the local's name."""
         ...
 
     def state_set(self, expr: str) -> None:

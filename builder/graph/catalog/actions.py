@@ -64,7 +64,7 @@ def emit_action(ctx: EmitContext, when: str, build: Callable[[str, str], None]) 
     events are numbered, and re-evaluating from the same saved state gives the same id.
     """
     fired, latch, fires = ctx.out("fired"), ctx.tmp(), ctx.tmp()
-    memory = ctx.state_get(ctx.const(NEVER_FIRED))
+    memory = ctx.state_get(NEVER_FIRED)
     ctx.line(f"{latch}, {fires} = {memory}")
     ctx.line(f"{fired} = False")
     if ctx.params["fire_on"] == "every_evaluation":

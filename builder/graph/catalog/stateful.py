@@ -20,7 +20,7 @@ def _not_null(ctx: EmitContext, *ports: str) -> str:
 def _crosses(above: bool) -> Emitter:
     def emit(ctx: EmitContext) -> None:
         a, b, out = ctx.inp("a"), ctx.inp("b"), ctx.out("result")
-        prev = ctx.state_get("None")
+        prev = ctx.state_get(None)
         # Crossing above: A was at or below B at the previous evaluation and is above it now.
         was, now_ = ("<=", ">") if above else (">=", "<")
         ctx.line(
@@ -39,7 +39,7 @@ def _sampled(ctx: EmitContext) -> str:
 
 def _emit_moving_average(ctx: EmitContext) -> None:
     window = ctx.params["window"]
-    memory = ctx.state_get("None")  # [samples, average] or None before the first sample
+    memory = ctx.state_get(None)  # [samples, average] or None before the first sample
     samples, out = ctx.tmp(), ctx.out("average")
     ctx.line(f"if {_sampled(ctx)}:")
     ctx.line(
@@ -56,7 +56,7 @@ def _emit_moving_average(ctx: EmitContext) -> None:
 
 def _emit_change(ctx: EmitContext) -> None:
     window = ctx.params["window"]
-    samples, x, out = ctx.state_get("None"), ctx.inp("x"), ctx.out("change")
+    samples, x, out = ctx.state_get(None), ctx.inp("x"), ctx.out("change")
     # The window keeps window + 1 samples: the latest and the one `window` samples before it.
     ctx.line(f"if {_sampled(ctx)}:")
     ctx.line(f"    {samples} = [*{samples}[-{ctx.lit(window)}:], {x}] if {samples} else [{x}]")
@@ -68,7 +68,7 @@ def _emit_change(ctx: EmitContext) -> None:
 
 
 def _emit_cooldown(ctx: EmitContext) -> None:
-    last, out = ctx.state_get("None"), ctx.out("result")
+    last, out = ctx.state_get(None), ctx.out("result")
     ctx.line(
         f"{out} = {ctx.inp('when')} and ({last} is None or now - {last} >= {ctx.lit(ctx.params['seconds'] * 1000)})"
     )
@@ -76,13 +76,13 @@ def _emit_cooldown(ctx: EmitContext) -> None:
 
 
 def _emit_once(ctx: EmitContext) -> None:
-    done, out = ctx.state_get("False"), ctx.out("result")
+    done, out = ctx.state_get(False), ctx.out("result")
     ctx.line(f"{out} = {ctx.inp('when')} and not {done}")
     ctx.state_set(f"{done} or {out}")
 
 
 def _emit_count(ctx: EmitContext) -> None:
-    stamps, cut = ctx.state_get("None"), ctx.tmp()
+    stamps, cut = ctx.state_get(None), ctx.tmp()
     ctx.line(f"{cut} = now - {ctx.lit(ctx.params['seconds'] * 1000)}")
     # Drop what left the window only when something did (the common case costs one comparison).
     ctx.line(f"if {stamps} and {stamps}[0] <= {cut}: {stamps} = [t for t in {stamps} if t > {cut}]")

@@ -33,7 +33,7 @@ def _emit_timer(ctx: EmitContext) -> None:
     # Aligned to the clock: the first timer event in each N-second period fires, so a late or
     # early tick neither skips a period nor fires twice.
     period_ms = ctx.lit(ctx.params["seconds"] * 1000)
-    last = ctx.state_get("None")
+    last = ctx.state_get(None)
     bucket, fired = ctx.tmp(), ctx.out("fired")
     ctx.line(f"{bucket} = now // {period_ms}")
     ctx.line(f"{fired} = k == 'timer' and {bucket} != {last}")
@@ -55,7 +55,7 @@ def _emit_fill(ctx: EmitContext) -> None:
 
 def _emit_before_close(ctx: EmitContext) -> None:
     lead_ms = ctx.lit(ctx.params["minutes"] * 60_000)
-    done = ctx.state_get("False")
+    done = ctx.state_get(False)
     fired = ctx.out("fired")
     ctx.line(f"{fired} = not {done} and 0 < m.close_ts_ms - now <= {lead_ms}")
     ctx.state_set(f"{done} or {fired}")
