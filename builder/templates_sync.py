@@ -30,3 +30,8 @@ def templates_sync(template_model: Any) -> int:
             },
         )
     return len(templates)
+
+
+def load_templates_migration(apps: Any, schema_editor: Any) -> None:
+    """RunPython body for the data migrations that ship templates."""
+    templates_sync(apps.get_model("builder", "Template"))

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
 
-
-def load_templates(apps: Any, schema_editor: Any) -> None:
-    from builder.templates_sync import templates_sync
-
-    templates_sync(apps.get_model("builder", "Template"))
+from builder.templates_sync import load_templates_migration
 
 
 class Migration(migrations.Migration):
     dependencies = [("builder", "0001_initial")]
 
-    operations = [migrations.RunPython(load_templates, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(load_templates_migration, migrations.RunPython.noop)]
