@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from builder.graph.events import Event
-from builder.graph.intents import Intent
+from builder.graph.intents import Intent, IntentKind
 from builder.graph.spec import Literal_
 from builder.graph.validate import Analysis, Node, Problem, analyze
 
@@ -103,7 +103,7 @@ class _Codegen:
         self._const_names: dict[tuple[type, object], str] = {}
         self.out_names: dict[tuple[str, str], str] = {}
         self.trace_keys: list[tuple[str, str]] = []
-        self.state: list[tuple[str, str]] = []  # (key const name, new-state expression)
+        self.state: list[tuple[str, str, str | None]] = []  # (key const, new state, changed condition)
         self.state_reads: list[tuple[str, str]] = []  # (local, key const name)
         self.state_defaults: dict[str, object] = {}  # node id -> state before the first evaluation
         self.state_keys: list[str] = []
@@ -191,15 +191,25 @@ class _NodeContext:
             self._gen.state_defaults[self._node.id] = default
         return self._state_read
 
-    def state_set(self, expr: str) -> None:
-        self._gen.state.append((self._gen.const(self._node.id), expr))
+    def state_set(self, expr: str, changed: str | None = None) -> None:
+        self._gen.state.append((self._gen.const(self._node.id), expr, changed))
         self._gen.state_keys.append(self._node.id)
 
-    def intent(self, expr: str) -> None:
-        indent = len(expr) - len(expr.lstrip(" "))
-        self.line(f"{' ' * indent}I.append({expr.lstrip(' ')})")
+    def intent(self, indent: str, kind: IntentKind, market: str, seq: str, *fields: str) -> None:
+        values = (self.node(), market, seq, *fields)
+        arity = len(kind._fields)
+        if len(values) != arity:
+            raise TypeError(f"{kind.__name__} has {arity} fields, the emitter gave {len(values)}")
+        # tuple.__new__ skips NamedTuple's Python-level __new__ (see intents.py).
+        self.line(f"{indent}I.append({self.const(tuple.__new__)}({self.const(kind)}, ({', '.join(values)})))")
+
+    def alias(self, port: str, expr: str) -> None:
+        if not _LITERAL.fullmatch(expr):
+            raise ValueError(f"only a literal can stand for an output, not {expr!r}")
+        self._gen.out_names[(self._node.id, port)] = expr
 
 
+_LITERAL = re.compile(r"None|True|False|-?[0-9]+")
 _USES_MARKET = re.compile(r"\bm\.")
 _USES_ACCOUNT = re.compile(r"\ba\.")
 _USES_KIND = re.compile(r"\bk\b")
@@ -236,7 +246,15 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         prologue.append("    except KeyError:")
         prologue.append(f"        return run(ev, {{**{defaults}, **st}}, now)")
     trace = ", ".join(gen.out_names[key] for key in gen.trace_keys)
-    state = ", ".join(f"{key}: {expr}" for key, expr in gen.state)
+    state = "{" + ", ".join(f"{key}: {expr}" for key, expr, _ in gen.state) + "}"
+    changed = [cond for _, _, cond in gen.state]
+    if gen.state and all(changed):
+        # Every node can tell when its state is unchanged: when none changed, the state read is
+        # returned as it is (no new dict; the engine can skip saving it, `new is old`).
+        finish = [f"    if {' or '.join(f'({cond})' for cond in changed)}:", f"        st = {state}"]
+        state = "st"
+    else:
+        finish = []
     # Constants are the factory's arguments, so the plan function reads them as closure cells
     # (as fast as locals, and unlike keyword defaults free on every call).
     function = [
@@ -244,7 +262,8 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         *prologue,
         "    I = []",
         *gen.lines,
-        f"    return {{{state}}}, I, ({trace}{',' if len(gen.trace_keys) == 1 else ''})",
+        *finish,
+        f"    return {state}, I, ({trace}{',' if len(gen.trace_keys) == 1 else ''})",
     ]
     source = "\n".join(
         [f"def make({', '.join(gen.consts)}):", *("    " + line for line in function), "    return run", ""]

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from builder.graph.intents import IntentKind
+
 Category = Literal["trigger", "market", "data", "logic", "math", "action"]
 CATEGORIES: tuple[Category, ...] = ("trigger", "market", "data", "logic", "math", "action")
 Literal_ = int | bool | None
@@ -102,12 +104,18 @@ class EmitContext(Protocol):
         first evaluation in a market); returns the local's name."""
         ...
 
-    def state_set(self, expr: str) -> None:
-        """This node's state after the evaluation."""
+    def state_set(self, expr: str, changed: str | None = None) -> None:
+        """This node's state after the evaluation; `changed`, when given, is a condition that is
+        false only when the state is the very value read (so an unchanged state is not rebuilt)."""
         ...
 
-    def intent(self, expr: str) -> None:
-        """Emit an intent (an expression building one)."""
+    def intent(self, indent: str, kind: IntentKind, market: str, seq: str, *fields: str) -> None:
+        """Emit an intent of class `kind` (node id first, then `market`, `seq` and the remaining
+        fields' expressions in declaration order)."""
+        ...
+
+    def alias(self, port: str, expr: str) -> None:
+        """Make an output a literal (from `lit`) instead of a local: no assignment is emitted."""
         ...
 
 

@@ -63,18 +63,18 @@ def emit_action(ctx: EmitContext, when: str, build: Callable[[str, str], None]) 
     fires + 1, so the engine's client_order_id depends on the node's own history, not on how
     events are numbered, and re-evaluating from the same saved state gives the same id.
     """
-    fired, latch, fires = ctx.out("fired"), ctx.tmp(), ctx.tmp()
+    fired = ctx.out("fired")
     memory = ctx.state_get(NEVER_FIRED)
-    ctx.line(f"{latch}, {fires} = {memory}")
+    # Indexed where needed rather than unpacked up front: most evaluations fire nothing.
+    latch, fires = f"{memory}[0]", f"{memory}[1]"
     ctx.line(f"{fired} = False")
     if ctx.params["fire_on"] == "every_evaluation":
         ctx.line(f"if {when}:")
         build("    ", f"{fires} + 1")
-        ctx.state_set(f"[False, {fires} + 1] if {fired} else {memory}")
+        ctx.state_set(f"[False, {fires} + 1] if {fired} else {memory}", changed=fired)
         return
     ctx.line(f"if {when} and not {latch}:")
     build("    ", f"{fires} + 1")
-    # While `when` and the latch are both false nothing changed: keep the same (immutable) value.
-    ctx.state_set(
-        f"{memory} if not ({when} or {latch}) else [{when} and ({latch} or {fired}), {fires} + {fired}]"
-    )
+    # The latch follows `when` (set by a fire, cleared when `when` drops); nothing else changes.
+    changed = f"{fired} or (not {when} and {latch})"
+    ctx.state_set(f"[{when} and ({latch} or {fired}), {fires} + {fired}] if {changed} else {memory}", changed)

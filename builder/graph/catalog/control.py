@@ -19,7 +19,7 @@ def _emit_notify(ctx: EmitContext) -> None:
     def build(ind: str, seq: str) -> None:
         # No market input, but still never for a market that is not the bot's.
         ctx.line(f"{ind}if {ctx.market()} is not None:")
-        ctx.intent(f"{ind}    {ctx.const(Notify)}({ctx.node()}, {ctx.market()}, {seq}, {message}, {level})")
+        ctx.intent(f"{ind}    ", Notify, ctx.market(), seq, message, level)
         ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)
@@ -30,7 +30,7 @@ def _emit_pause(ctx: EmitContext) -> None:
 
     def build(ind: str, seq: str) -> None:
         ctx.line(f"{ind}if {ctx.market()} is not None:")
-        ctx.intent(f"{ind}    {ctx.const(PauseBot)}({ctx.node()}, {ctx.market()}, {seq}, {reason})")
+        ctx.intent(f"{ind}    ", PauseBot, ctx.market(), seq, reason)
         ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)

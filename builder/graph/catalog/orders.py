@@ -65,9 +65,18 @@ def _emit_place(ctx: EmitContext) -> None:
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
-            f"{ind}        {ctx.const(PlaceOrder)}({ctx.node()}, {market}, {seq}, {SIDE_CODE[p['side']]}, "
-            f"{action_code}, {price}, {count}, {TIF_CODE[p['time_in_force']]}, "
-            f"{ctx.lit(p['post_only'])}, {ctx.lit(p['reduce_only'])}, {expires})"
+            f"{ind}        ",
+            PlaceOrder,
+            market,
+            seq,
+            SIDE_CODE[p["side"]],
+            action_code,
+            price,
+            count,
+            TIF_CODE[p["time_in_force"]],
+            ctx.lit(p["post_only"]),
+            ctx.lit(p["reduce_only"]),
+            expires,
         )
         ctx.line(f"{ind}        {ctx.out('fired')} = True")
 
@@ -90,8 +99,15 @@ def _emit_target(ctx: EmitContext) -> None:
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
-            f"{ind}        {ctx.const(TargetPosition)}({ctx.node()}, {market}, {seq}, {SIDE_CODE[p['side']]}, "
-            f"{count}, {price}, {TIF_CODE[p['time_in_force']]}, {ctx.lit(p['post_only'])})"
+            f"{ind}        ",
+            TargetPosition,
+            market,
+            seq,
+            SIDE_CODE[p["side"]],
+            count,
+            price,
+            TIF_CODE[p["time_in_force"]],
+            ctx.lit(p["post_only"]),
         )
         ctx.line(f"{ind}        {ctx.out('fired')} = True")
 
@@ -107,7 +123,7 @@ def _emit_cancel(ctx: EmitContext) -> None:
 
     def build(ind: str, seq: str) -> None:
         ctx.line(f"{ind}if {market} is not None:")
-        ctx.intent(f"{ind}    {ctx.const(CancelOrders)}({ctx.node()}, {market}, {seq}, {side}, {action})")
+        ctx.intent(f"{ind}    ", CancelOrders, market, seq, side, action)
         ctx.line(f"{ind}    {ctx.out('fired')} = True")
 
     emit_action(ctx, ctx.inp("when"), build)
@@ -127,8 +143,15 @@ def emit_close(ctx: EmitContext, when: str, price_from: str, offset: int, reason
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
-            f"{ind}        {ctx.const(ClosePosition)}({ctx.node()}, {market}, {seq}, {side}, "
-            f"{pos} if {pos} > 0 else -{pos}, {price}, {tif}, {CLOSE_REASON_CODE[reason]})"
+            f"{ind}        ",
+            ClosePosition,
+            market,
+            seq,
+            side,
+            f"{pos} if {pos} > 0 else -{pos}",
+            price,
+            tif,
+            CLOSE_REASON_CODE[reason],
         )
         ctx.line(f"{ind}        {ctx.out('fired')} = True")
 

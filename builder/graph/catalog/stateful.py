@@ -72,13 +72,13 @@ def _emit_cooldown(ctx: EmitContext) -> None:
     ctx.line(
         f"{out} = {ctx.inp('when')} and ({last} is None or now - {last} >= {ctx.lit(ctx.params['seconds'] * 1000)})"
     )
-    ctx.state_set(f"now if {out} else {last}")
+    ctx.state_set(f"now if {out} else {last}", changed=out)
 
 
 def _emit_once(ctx: EmitContext) -> None:
     done, out = ctx.state_get(False), ctx.out("result")
     ctx.line(f"{out} = {ctx.inp('when')} and not {done}")
-    ctx.state_set(f"{done} or {out}")
+    ctx.state_set(f"{done} or {out}", changed=out)
 
 
 def _emit_count(ctx: EmitContext) -> None:

@@ -37,7 +37,7 @@ def _emit_timer(ctx: EmitContext) -> None:
     bucket, fired = ctx.tmp(), ctx.out("fired")
     ctx.line(f"{bucket} = now // {period_ms}")
     ctx.line(f"{fired} = k == 'timer' and {bucket} != {last}")
-    ctx.state_set(f"{bucket} if {fired} else {last}")
+    ctx.state_set(f"{bucket} if {fired} else {last}", changed=fired)
 
 
 def _emit_fill(ctx: EmitContext) -> None:
@@ -58,7 +58,7 @@ def _emit_before_close(ctx: EmitContext) -> None:
     done = ctx.state_get(False)
     fired = ctx.out("fired")
     ctx.line(f"{fired} = not {done} and 0 < m.close_ts_ms - now <= {lead_ms}")
-    ctx.state_set(f"{done} or {fired}")
+    ctx.state_set(f"{done} or {fired}", changed=fired)
 
 
 ANY_SIDE = [("any", "Any"), ("yes", "YES"), ("no", "NO")]

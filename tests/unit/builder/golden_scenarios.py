@@ -13,6 +13,7 @@ from typing import Any
 
 from builder.graph import catalog, compile_graph, trace_ports
 from builder.graph.build import GraphBuilder
+from builder.graph.intents import intent_json
 from builder.graph.tape import read_tape, replay
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -275,7 +276,7 @@ def expected_steps(graph: dict[str, Any], tape: list[dict[str, Any]]) -> list[di
             {
                 "t": step.now,
                 "kind": step.event.kind,
-                "intents": [intent.to_json() for intent in step.intents],
+                "intents": [intent_json(intent) for intent in step.intents],
                 # Outputs only: every input is one of them (or its port's default).
                 "trace": {node_id: ports["out"] for node_id, ports in trace_ports(plan, step.trace).items()},
                 "state": step.state,

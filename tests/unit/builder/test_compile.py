@@ -8,9 +8,11 @@ import pytest
 
 from builder.graph import GraphInvalid, compile_graph, evaluate, market_bindings, trace_as_dict, trace_ports
 from builder.graph.build import GraphBuilder
-from builder.graph.compile import MarketSelector, _NodeContext
+from builder.graph.compile import MarketSelector, _Codegen, _NodeContext
+from builder.graph.intents import TargetPosition, intent_json
 from builder.graph.schema import content_hash
 from builder.graph.tape import read_tape, replay
+from builder.graph.validate import analyze
 from tests.unit.builder.helpers import T0, TICKER, event
 from tests.unit.builder.test_validate import minimal
 
@@ -47,8 +49,8 @@ def test_user_strings_never_reach_the_generated_source():
     for user_string in ("KXEVIL-26JAN01", HOSTILE, "raise SystemExit", *renames.values()):
         assert user_string not in plan.source
     _, intents, _ = evaluate(plan, event(event_ticker="KXEVIL-26JAN01"), {}, T0)
-    assert [i.to_json()["kind"] for i in intents] == ["Notify", "PauseBot"]
-    assert intents[0].to_json()["message"] == HOSTILE
+    assert [intent_json(i)["kind"] for i in intents] == ["Notify", "PauseBot"]
+    assert intent_json(intents[0])["message"] == HOSTILE
 
 
 def test_only_ints_bools_and_none_are_inlined():
@@ -126,7 +128,8 @@ def test_replay_keeps_one_state_per_market():
     steps = replay(compile_graph(minimal().to_json()), events)
     # Buys at 35¢ (ask below 40¢), then not while the ask stays cheap, then again after it rose.
     assert [len(s.intents) for s in steps] == [1, 0, 0, 1]
-    assert steps[1].state == {"buy": [False, 0]}  # the other market started from nothing
+    # The other market started from nothing (state is JSON: a default may be a tuple in memory).
+    assert json.loads(json.dumps(steps[1].state)) == {"buy": [False, 0]}
     assert [i.seq for s in steps for i in s.intents] == [1, 2]  # the node's own count in TICKER
 
 
@@ -160,3 +163,27 @@ def test_a_bad_tape_line_is_a_value_error_naming_the_line():
     lines = [json.dumps(header), json.dumps({"t": T0, "kind": "book", "yes_bids": [[12000, 5]]})]
     with pytest.raises(ValueError, match="tape line 2"):
         read_tape(lines)
+
+
+def test_an_unchanged_state_is_returned_as_it_is_and_a_changed_one_is_new():
+    plan = compile_graph(minimal().to_json())  # one rising-edge action: buy YES under 40¢
+    cheap, dear = event(no_bids=((6500, 100),)), event()
+    state, _, _ = evaluate(plan, dear, {}, T0)  # the first evaluation completes the empty state
+    assert evaluate(plan, dear, state, T0)[0] is state  # nothing fired, nothing to save
+    before = json.dumps(state)
+    fired, intents, _ = evaluate(plan, cheap, state, T0)
+    assert intents
+    assert fired is not state
+    assert json.dumps(state) == before  # the caller's state is never modified
+    assert evaluate(plan, cheap, fired, T0)[0] is fired  # still cheap: latched, unchanged
+    assert evaluate(plan, dear, fired, T0)[0] != fired  # the latch drops
+
+
+def test_codegen_refuses_a_non_literal_alias_and_an_intent_of_the_wrong_arity():
+    ctx = _NodeContext.__new__(_NodeContext)
+    with pytest.raises(ValueError, match="literal"):
+        ctx.alias("value", "os.system")
+    analysis = analyze(minimal().to_json())
+    ctx = _NodeContext(_Codegen(analysis), analysis.nodes["buy"])
+    with pytest.raises(TypeError, match="TargetPosition has 8 fields"):
+        ctx.intent("", TargetPosition, "v1", "1", "'yes'")

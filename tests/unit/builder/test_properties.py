@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from builder.graph import catalog, compile_graph, evaluate, validate
 from builder.graph.events import Event
 from builder.graph.grid import leg_grid
-from builder.graph.intents import CancelOrders, ClosePosition, Notify, PauseBot, PlaceOrder, TargetPosition
+from builder.graph.intents import (
+    CancelOrders,
+    ClosePosition,
+    Notify,
+    PauseBot,
+    PlaceOrder,
+    TargetPosition,
+    intent_json,
+)
 from builder.graph.params_check import compile_check
 from builder.graph.validate import params_validator
 from tests.unit.builder.strategies import event_sequences, json_values, params_for, valid_graphs
@@ -119,7 +127,7 @@ def test_the_same_tape_always_gives_the_same_output_even_through_json_state(grap
         out = []
         for now, event in events:
             state, intents, trace = evaluate(plan, event, state, now)
-            out.append(([i.to_json() for i in intents], trace, json.dumps(state, sort_keys=True)))
+            out.append(([intent_json(i) for i in intents], trace, json.dumps(state, sort_keys=True)))
             if through_json:
                 state = json.loads(json.dumps(state))
         return out

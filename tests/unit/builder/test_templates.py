@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from builder.graph import compile_graph, validate
+from builder.graph.intents import intent_json
 from builder.graph.tape import read_tape, replay
 from tests.fixtures.tapes.scenarios import SCENARIOS, T0, tape_path
 
@@ -33,7 +34,7 @@ def run_tape(slug: str, tape: str | None = None) -> dict[float, list[dict[str, A
     _, events = read_tape(tape_path(tape or slug).read_text().splitlines())
     steps = replay(plan, events)
     assert len({step.now for step in steps}) == len(steps), "the tests key steps by time"
-    return {(step.now - T0) / 1000: [intent.to_json() for intent in step.intents] for step in steps}
+    return {(step.now - T0) / 1000: [intent_json(intent) for intent in step.intents] for step in steps}
 
 
 def acting(steps: dict[float, list[dict[str, Any]]]) -> dict[float, list[dict[str, Any]]]:
@@ -41,7 +42,7 @@ def acting(steps: dict[float, list[dict[str, Any]]]) -> dict[float, list[dict[st
     return {t: intents for t, intents in steps.items() if intents}
 
 
-# Intents as Intent.to_json() writes them (the market is filled in by `on`).
+# Intents as intent_json() writes them (the market is filled in by `on`).
 
 
 def target(node: str, seq: int, side: str, count: int, price: int, tif: str = IOC) -> dict[str, Any]:
