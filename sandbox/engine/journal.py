@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 from sandbox.engine.commands import (
@@ -55,23 +55,38 @@ class JournalError(ValueError):
     """A journal line that does not decode to a command."""
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9._:\-]*$")  # strings that need no JSON escaping
-_BOOL = ("false", "true")
+_BOOL: Final = ("false", "true")
+# The C string quoter of the encoder above (ensure_ascii=False): json.dumps(s) == _quote(s).
+_quote: Final = encode_basestring
 
 
 def encode(command: Command) -> str:
     """One command as a compact JSON array (no newline)."""
     if type(command) is CreateOrder:
-        # The hot path: the same JSON as below, formatted directly when no string needs escaping.
-        account, ticker, client_order_id = command.account_id, command.ticker, command.client_order_id
-        if _PLAIN.match(account) and _PLAIN.match(ticker) and _PLAIN.match(client_order_id):
-            return (
-                f'["create",{command.ts_ms},"{account}","{ticker}",{command.side},{command.price},'
-                f'{command.quantity},{command.tif},{command.stp},"{client_order_id}",{command.expiration_ms},'
-                f"{_BOOL[command.post_only]},{_BOOL[command.reduce_only]},{_BOOL[command.cancel_on_pause]}]"
-            )
-    if type(command) is CancelOrder and _PLAIN.match(command.account_id) and _PLAIN.match(command.order_id):
-        return f'["cancel",{command.ts_ms},"{command.account_id}","{command.order_id}"]'
+        # The hot paths: the same text as the generic encoder below, formatted directly (an int
+        # formats as in JSON, strings go through the encoder's own C quoting routine).
+        (
+            ts_ms,
+            account,
+            ticker,
+            side,
+            price,
+            quantity,
+            tif,
+            stp,
+            client_id,
+            expiration_ms,
+            post_only,
+            reduce_only,
+            cancel_on_pause,
+        ) = command
+        return (
+            f'["create",{ts_ms},{_quote(account)},{_quote(ticker)},{side},{price},{quantity},{tif},'
+            f"{stp},{_quote(client_id)},{expiration_ms},"
+            f"{_BOOL[post_only]},{_BOOL[reduce_only]},{_BOOL[cancel_on_pause]}]"
+        )
+    if type(command) is CancelOrder:
+        return f'["cancel",{command.ts_ms},{_quote(command.account_id)},{_quote(command.order_id)}]'
     return _encode([_TAGS[type(command)], *command])
 
 
