@@ -12,14 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-import pytest
 from kalshi_python_sync.auth import KalshiAuth
 
-from tests.integration.conftest import SandboxFactory
 from tests.integration.sandbox.client import setup_market
 from tests.perf.bench_record import record
 
@@ -27,16 +23,6 @@ PATH = "/trade-api/v2/portfolio/events/orders"
 CONNECTIONS = 8
 ORDERS = 20_000
 WARMUP = 2_000
-
-
-@pytest.fixture
-def server():
-    with tempfile.TemporaryDirectory() as workdir:
-        factory = SandboxFactory(Path(workdir))
-        try:
-            yield factory(rate_limit_tier="none")
-        finally:
-            factory.close()
 
 
 class Signer:

@@ -10,31 +10,17 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-import pytest
 import requests
 import websockets
 from kalshi_python_sync.auth import KalshiAuth
 
-from tests.integration.conftest import SandboxFactory
 from tests.integration.sandbox.client import setup_market
 from tests.perf.bench_record import record
 
 SUBSCRIBERS = 100
 ORDERS = 300
-
-
-@pytest.fixture
-def server():
-    with tempfile.TemporaryDirectory() as workdir:
-        factory = SandboxFactory(Path(workdir))
-        try:
-            yield factory(rate_limit_tier="none")
-        finally:
-            factory.close()
 
 
 async def _subscriber(
