@@ -19,7 +19,8 @@ OUT = Port(
 
 
 def _emit_ticker(ctx: EmitContext) -> None:
-    ctx.line(f"{ctx.out('market')} = m.ticker if m.ticker == {ctx.const(ctx.params['ticker'])} else None")
+    ticker = ctx.const(ctx.params["ticker"])
+    ctx.line(f"{ctx.out('market')} = {ticker} if m.ticker == {ticker} else None")
 
 
 def _emit_event(ctx: EmitContext) -> None:
