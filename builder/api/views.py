@@ -278,12 +278,27 @@ class VersionDiffApi(APIView):
         return Response({"from_version": a, "to_version": b} | graph_diff(before.graph, after.graph))
 
 
+# The export file, documented for the schema (the import service checks what it is given).
+BotExportDocument = inline_serializer(
+    name="BotExportDocument",
+    fields={
+        "format": serializers.CharField(help_text=f'Always "{services.EXPORT_FORMAT}".'),
+        "format_version": serializers.IntegerField(help_text=f"{services.EXPORT_FORMAT_VERSION} today."),
+        "name": serializers.CharField(),
+        "description": serializers.CharField(allow_blank=True),
+        "graph": serializers.JSONField(
+            help_text="The graph: nodes and edges, as the draft endpoint takes it."
+        ),
+    },
+)
+
+
 class BotExportApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("version", int, description="Export this version instead of the draft.")
         ],
-        responses={200: serializers.JSONField()},
+        responses={200: BotExportDocument},
         tags=["builder"],
         description="The bot as a JSON file (draft by default); `POST /bots/import/` reads it back.",
     )
@@ -307,7 +322,7 @@ class BotExportApi(APIView):
 
 
 class BotImportApi(APIView):
-    @extend_schema(request=serializers.JSONField(), responses={201: BotDetailOutput}, tags=["builder"])
+    @extend_schema(request=BotExportDocument, responses={201: BotDetailOutput}, tags=["builder"])
     def post(self, request: Request) -> Response:
         _limit_body(request)
         bot = services.bot_import(user=_user(request), document=request.data)

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
+from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +49,10 @@ def test_the_editor_is_served_at_the_root(client):
     assert response.status_code == 200
     assert b'<div id="root"></div>' in response.content
     assert "csrftoken" in response.cookies
+
+
+def test_the_openapi_schema_resolves_every_endpoint_without_warnings():
+    # drf-spectacular's warnings are also `check --deploy` warnings (issue 3 wants none).
+    with tempfile.NamedTemporaryFile(suffix=".yaml") as out:
+        call_command("spectacular", "--fail-on-warn", "--validate", "--file", out.name)
+        assert b"/api/v1/bots/import/" in Path(out.name).read_bytes()
