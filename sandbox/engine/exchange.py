@@ -97,6 +97,11 @@ def _reject(code: str, message: str, details: str = "") -> Result:
     return Result(error=Reject(code, message, details))
 
 
+# Refusals frequent enough on the hot path to be built once (a Result is immutable).
+_ORDER_NOT_FOUND: Final = _reject(errors.NOT_FOUND, "order not found")
+_ORDER_NOT_RESTING: Final = _reject(errors.NOT_FOUND, "order not found", "the order is no longer resting")
+
+
 def _id_prefix(seed: int, kind: str) -> str:
     """An 8-4-4-4 UUID-looking prefix (version 4, RFC 4122 variant) derived from the seed."""
     digest = hashlib.sha256(f"{seed}:{kind}".encode()).hexdigest()
@@ -549,7 +554,7 @@ class Exchange:
         if not kill:
             # A crossing order may take at worse-for-fees prices; one that does not can only ever
             # fill as a maker at its own price.
-            order.fee_bound = market.taker_fee_bound(leg) if crosses else market.maker_fee_bound(price)
+            order.fee_bound = market.taker_bounds[leg] if crosses else market.maker_bounds[price]
             track_and_reserve(exposure, order)
             if account.cash < account.reserved:
                 shrink(exposure, order, count)
@@ -598,7 +603,7 @@ class Exchange:
 
     def _rest(self, market: Market, order: Order) -> None:
         """Put a live order (already tracked by the ledger) on the book as a maker."""
-        bound = market.maker_fee_bound(order.price)
+        bound = market.maker_bounds[order.price]
         if bound != order.fee_bound:
             set_fee_bound(order.exposure, order, bound)
             refresh(order.exposure)
@@ -675,6 +680,9 @@ class Exchange:
                         return self._stop_taker(taker, filled, notional, fees)
                     count = min(count, closable)
                 yes_price, fee = self._execute(market, taker, maker, count)
+                level.size -= count  # BookSide.reduce, inlined: this is the best level
+                if not level.size:
+                    del levels[prices.pop()]
                 filled += count
                 notional += count * yes_price
                 fees += fee
@@ -713,8 +721,6 @@ class Exchange:
         maker.remaining -= count
         maker.filled += count
         maker.updated_ms = now
-        market.book.sides[maker.side].reduce(maker_leg, count)
-        shrink(maker_exposure, maker, count)
         maker_net = fill(maker_exposure, maker, count, maker_leg, maker_fee, now)
         maker.maker_cost += count * maker_leg
         maker.maker_fees += maker_net
@@ -727,7 +733,6 @@ class Exchange:
         taker.remaining -= count
         taker.filled += count
         taker.updated_ms = now
-        shrink(taker_exposure, taker, count)
         taker_net = fill(taker_exposure, taker, count, taker_leg, taker_fee, now)
         taker.taker_cost += count * taker_leg
         taker.taker_fees += taker_net
@@ -849,16 +854,16 @@ class Exchange:
         return order
 
     def _cancel_order(self, command: CancelOrder) -> Result:
-        order = self._owned_order(command.account_id, command.order_id)
-        if order is None:
-            return _reject(errors.NOT_FOUND, "order not found")
+        order = self.orders.get(command.order_id)  # _owned_order, inlined (hot path)
+        if order is None or order.account_id != command.account_id:
+            return _ORDER_NOT_FOUND
         market = self.markets[order.ticker]
         if market.status != ACTIVE or not self.exchange_active:
             refused = self._trading_error(market, creating=False)
             if refused is not None:
                 return refused
         if order.status != RESTING:
-            return _reject(errors.NOT_FOUND, "order not found", "the order is no longer resting")
+            return _ORDER_NOT_RESTING
         prices = market.book.sides[order.side].prices
         was_best = order.in_book and prices[-1] == order.leg
         reduced = self._cancel_live(order, market)
@@ -869,13 +874,13 @@ class Exchange:
     def _decrease_order(self, command: DecreaseOrder) -> Result:
         order = self._owned_order(command.account_id, command.order_id)
         if order is None:
-            return _reject(errors.NOT_FOUND, "order not found")
+            return _ORDER_NOT_FOUND
         market = self.markets[order.ticker]
         refused = self._trading_error(market, creating=False)
         if refused is not None:
             return refused
         if order.status != RESTING:
-            return _reject(errors.NOT_FOUND, "order not found", "the order is no longer resting")
+            return _ORDER_NOT_RESTING
         if (command.reduce_by < 0) == (command.reduce_to < 0):
             return _reject(errors.INVALID_PARAMETERS, "exactly one of reduce_by and reduce_to is required")
         if command.reduce_by >= 0:
@@ -920,13 +925,13 @@ class Exchange:
     def _amend_order(self, command: AmendOrder) -> Result:
         order = self._owned_order(command.account_id, command.order_id)
         if order is None:
-            return _reject(errors.NOT_FOUND, "order not found")
+            return _ORDER_NOT_FOUND
         market = self.markets[order.ticker]
         refused = self._trading_error(market, creating=True)
         if refused is not None:
             return refused
         if order.status != RESTING:
-            return _reject(errors.NOT_FOUND, "order not found", "the order is no longer resting")
+            return _ORDER_NOT_RESTING
         if command.ticker != order.ticker:
             return _reject(errors.TICKER_MISMATCH, "ticker does not match the order")
         if command.side != order.side:

@@ -156,13 +156,26 @@ def track_and_reserve(exposure: Exposure, order: Order) -> None:
 
     An order on the side that does not close the current position adds exactly its own cost,
     fee bound and rounding pad to the reservation (the module rule), so the sum is updated
-    directly; the hot path of every new resting order.
+    directly; the hot path of every new resting order (`track` is inlined for the same reason).
     """
+    count = order.remaining
+    side = order.side
+    leg = order.leg
+    levels = exposure.levels[side]
+    size = levels.get(leg)
+    if size is None:
+        levels[leg] = count
+        insort(exposure.prices[side], leg)
+    else:
+        levels[leg] = size + count
+    exposure.counts[side] += count
+    exposure.costs[side] += count * leg
+    own = count * order.fee_bound + ROUNDING_PAD - order.accumulator
+    exposure.fee_reserve += own
+    exposure.live_orders += 1
     position = exposure.position
-    track(exposure, order)
-    if (position >= 0) if order.side == 0 else (position <= 0):
-        count = order.remaining
-        added = count * (order.leg + order.fee_bound) + ROUNDING_PAD - order.accumulator
+    if (position >= 0) if side == 0 else (position <= 0):
+        added = count * leg + own
         exposure.reserved += added
         exposure.account.reserved += added
     else:
@@ -206,13 +219,27 @@ def shrink(exposure: Exposure, order: Order, count: int) -> None:
 
 def cancel_and_release(exposure: Exposure, order: Order) -> None:
     """`shrink` the whole remaining, `untrack`, then `refresh`, directly when the order's side does
-    not close the position (it then reserved exactly its own cost, fee bound and pad)."""
+    not close the position (it then reserved exactly its own cost, fee bound and pad). The hot
+    path of every cancel, so `shrink` and `untrack` are inlined."""
     count = order.remaining
+    side = order.side
+    leg = order.leg
+    levels = exposure.levels[side]
+    left = levels[leg] - count
+    if left:
+        levels[leg] = left
+    else:
+        del levels[leg]
+        prices = exposure.prices[side]
+        del prices[bisect_left(prices, leg)]
+    exposure.counts[side] -= count
+    exposure.costs[side] -= count * leg
+    own = count * order.fee_bound + ROUNDING_PAD - order.accumulator
+    exposure.fee_reserve -= own
+    exposure.live_orders -= 1
     position = exposure.position
-    shrink(exposure, order, count)
-    untrack(exposure, order)
-    if (position >= 0) if order.side == 0 else (position <= 0):
-        released = count * (order.leg + order.fee_bound) + ROUNDING_PAD - order.accumulator
+    if (position >= 0) if side == 0 else (position <= 0):
+        released = count * leg + own
         exposure.reserved -= released
         exposure.account.reserved -= released
     else:
@@ -234,12 +261,25 @@ def set_fee_bound(exposure: Exposure, order: Order, fee_bound: int) -> None:
 def fill(exposure: Exposure, order: Order, count: int, leg_price: int, fee: int, ts_ms: int) -> int:
     """Book one fill of `order` for its owner; returns the net fee charged (micro-dollars).
 
-    Buying `count` of the order's leg at `leg_price` first closes any opposite position (each
-    closed pair pays out $1), then opens. Cash moves by Kalshi's cent-floored balance change.
-    The order's remaining count must be shrunk by the caller (before or after).
+    The order's live count shrinks by `count` here (as `shrink` does; inlined, as this runs twice
+    per trade). Buying `count` of the order's leg at `leg_price` first closes any opposite position
+    (each closed pair pays out $1), then opens. Cash moves by Kalshi's cent-floored balance change.
+    The caller updates the order's own counters (remaining, filled).
     """
+    side = order.side
+    leg = order.leg
+    levels = exposure.levels[side]
+    left = levels[leg] - count
+    if left:
+        levels[leg] = left
+    else:
+        del levels[leg]
+        prices = exposure.prices[side]
+        del prices[bisect_left(prices, leg)]
+    exposure.counts[side] -= count
+    exposure.costs[side] -= count * leg
     position = exposure.position
-    opposite = -position if order.side == 0 else position
+    opposite = -position if side == 0 else position
     closing = count if opposite >= count else max(opposite, 0)
     # fees.balance_change, inlined (hot path): floor to a cent, accumulate the rounding, rebate
     # one cent once the accumulator exceeds a cent.
@@ -252,7 +292,7 @@ def fill(exposure: Exposure, order: Order, count: int, leg_price: int, fee: int,
         floored += MICRO_PER_CENT
         rounding -= MICRO_PER_CENT
     net_fee = fee + rounding
-    exposure.fee_reserve -= accumulator - order.accumulator
+    exposure.fee_reserve -= count * order.fee_bound + accumulator - order.accumulator
     order.accumulator = accumulator
     exposure.account.cash += floored
     if closing:
@@ -260,7 +300,7 @@ def fill(exposure: Exposure, order: Order, count: int, leg_price: int, fee: int,
         exposure.cost -= removed
         exposure.realized += closing * (PRICE_ONE - leg_price) - removed
     exposure.cost += (count - closing) * leg_price
-    exposure.position = position + count if order.side == 0 else position - count
+    exposure.position = position + count if side == 0 else position - count
     exposure.fees_paid += net_fee
     exposure.traded += count * leg_price
     exposure.volume += count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Final, NamedTuple
 
 from sandbox.engine.book import Book
@@ -88,6 +89,24 @@ class PriceGrid:
         return 0 < price < PRICE_ONE and self.valid[price] == 1
 
 
+class FeeBounds(dict[int, int]):
+    """price -> fee bound per count unit, computed on first use.
+
+    Read with ``bounds[price]``: a plain dict lookup on the hot path (no method call); a price not
+    seen yet goes through ``__missing__``.
+    """
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[int], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, price: int) -> int:
+        bound = self[price] = self.compute(price)
+        return bound
+
+
 class Market:
     """Engine state of one market: definition, lifecycle, book and statistics."""
 
@@ -161,8 +180,10 @@ class Market:
         # trade_fee(rate, multiplier, count, p) == ceil(num x count x p x (1-p) / den) $0.0001s
         self.taker_fee_num, self.taker_fee_den = fee_fraction(self.taker_rate, fee_multiplier)
         self.maker_fee_num, self.maker_fee_den = fee_fraction(self.maker_rate, fee_multiplier)
-        self.maker_bounds: dict[int, int] = {}  # YES price -> maker fee bound per count unit (cache)
-        self.taker_bounds: dict[int, int] = {}  # leg price -> taker fee bound per count unit (cache)
+        # YES price -> fee per count unit of a fill as a maker at that price, rounded up
+        self.maker_bounds = FeeBounds(lambda price: trade_fee(*self.maker_rate, fee_multiplier, 1, price))
+        # leg price -> bound on the fee per count unit of a taker buying its leg at <= that price
+        self.taker_bounds = FeeBounds(lambda leg: fee_per_count_bound(*self.taker_rate, fee_multiplier, leg))
         self.open_ms = open_ms
         self.close_ms = close_ms
         self.settlement_timer_s = settlement_timer_s
@@ -189,17 +210,11 @@ class Market:
 
     def maker_fee_bound(self, price: int) -> int:
         """Fee per count unit of a fill as a maker at its own (YES) `price`, rounded up (cached)."""
-        bound = self.maker_bounds.get(price)
-        if bound is None:
-            bound = self.maker_bounds[price] = trade_fee(*self.maker_rate, self.fee_multiplier, 1, price)
-        return bound
+        return self.maker_bounds[price]
 
     def taker_fee_bound(self, leg: int) -> int:
         """Bound on the fee per count unit of a taker buying its leg at <= `leg` (cached)."""
-        bound = self.taker_bounds.get(leg)
-        if bound is None:
-            bound = self.taker_bounds[leg] = fee_per_count_bound(*self.taker_rate, self.fee_multiplier, leg)
-        return bound
+        return self.taker_bounds[leg]
 
     def yes_bid(self) -> tuple[int, int]:
         """Best YES bid (price, size), (0, 0) when none."""
