@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -818,7 +818,13 @@ class Exchange:
         count = order.remaining
         exposure = order.exposure
         if order.in_book:
-            market.book.sides[order.side].reduce(order.leg, count)
+            book_side = market.book.sides[order.side]
+            level = book_side.levels[order.leg]  # BookSide.reduce, inlined (every cancel)
+            level.size -= count
+            if not level.size:
+                del book_side.levels[order.leg]
+                prices = book_side.prices
+                del prices[bisect_left(prices, order.leg)]
             order.in_book = False
             self.events.append(
                 _new(

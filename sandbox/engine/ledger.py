@@ -110,38 +110,46 @@ class Account:
         return exposure
 
 
-def _closing_cost(levels: dict[int, int], prices: list[int], count: int) -> int:
-    """Cost of the `count` highest-priority contracts of one side (highest leg price first)."""
+def _opening_cost(exposure: Exposure, side: int, closable: int) -> int:
+    """Cost, at their limit prices, of the contracts of one side beyond its `closable`
+    highest-priority ones (highest leg price first): the part of that side that would open.
+
+    Equal to the side's total cost minus the cost of its `closable` best contracts, and also to
+    the cost of its worst (count - closable) contracts; the sum is taken from whichever end has
+    fewer contracts to walk over (this runs on every refresh of a two-sided account).
+    """
+    count = exposure.counts[side]
+    if closable >= count:
+        return 0
+    levels = exposure.levels[side]
+    opening = count - closable
     cost = 0
-    for price in reversed(prices):
+    if opening <= closable:  # walk the worst prices up to `opening` contracts
+        for price in exposure.prices[side]:
+            size = levels[price]
+            if size >= opening:
+                return cost + opening * price
+            cost += size * price
+            opening -= size
+        return cost
+    for price in reversed(exposure.prices[side]):  # walk the best prices down to `closable`
         size = levels[price]
-        if size >= count:
-            return cost + count * price
+        if size >= closable:
+            return exposure.costs[side] - cost - closable * price
         cost += size * price
-        count -= size
-    return cost
+        closable -= size
+    return exposure.costs[side] - cost
 
 
 def reservation(exposure: Exposure) -> int:
     """What the live orders of one account in one market reserve (module docstring)."""
-    total = exposure.fee_reserve
     position = exposure.position
-    counts = exposure.counts
-    yes_bids = exposure.costs[0]
-    if position < 0 and counts[0]:  # YES bids first close the NO position
-        yes_bids = (
-            0
-            if -position >= counts[0]
-            else yes_bids - _closing_cost(exposure.levels[0], exposure.prices[0], -position)
-        )
-    no_bids = exposure.costs[1]
-    if position > 0 and counts[1]:  # NO bids first close the YES position
-        no_bids = (
-            0
-            if position >= counts[1]
-            else no_bids - _closing_cost(exposure.levels[1], exposure.prices[1], position)
-        )
-    return total + yes_bids + no_bids
+    costs = exposure.costs
+    if position < 0:  # YES bids first close the NO position
+        return exposure.fee_reserve + _opening_cost(exposure, 0, -position) + costs[1]
+    if position > 0:  # NO bids first close the YES position
+        return exposure.fee_reserve + costs[0] + _opening_cost(exposure, 1, position)
+    return exposure.fee_reserve + costs[0] + costs[1]
 
 
 def refresh(exposure: Exposure) -> None:
