@@ -474,30 +474,42 @@ class Exchange:
         return None
 
     def _create_order(self, command: CreateOrder) -> Result:
-        account = self.accounts.get(command.account_id)
+        # One unpacking instead of a field access per use (hot path).
+        (
+            _,
+            account_id,
+            ticker,
+            side,
+            price,
+            count,
+            tif,
+            stp,
+            client_order_id,
+            expiration_ms,
+            post_only,
+            reduce_only,
+            cancel_on_pause,
+        ) = command
+        account = self.accounts.get(account_id)
         if account is None:
             return _reject(errors.NOT_FOUND, "unknown account")
-        market = self.markets.get(command.ticker)
+        market = self.markets.get(ticker)
         if market is None:
-            return _reject(errors.MARKET_NOT_FOUND, f"market {command.ticker} not found")
+            return _reject(errors.MARKET_NOT_FOUND, f"market {ticker} not found")
         if market.status != ACTIVE or not self.trading_active or not self.exchange_active:
             refused = self._trading_error(market, creating=True)
             if refused is not None:
                 return refused
-        price = command.price
         if not (0 < price < PRICE_ONE and market.grid.valid[price]):
             return _reject(
                 errors.INVALID_PRICE,
                 "invalid price",
                 f"{price / PRICE_ONE:.4f} is not on the market's price grid",
             )
-        count = command.quantity
         if count <= 0 or count > MAX_ORDER_COUNT:
             return _reject(
                 errors.INVALID_ORDER_SIZE, "invalid order size", "count must be between 0.01 and 1000000"
             )
-        tif = command.tif
-        expiration_ms = command.expiration_ms
         if expiration_ms:
             if tif != GTC:
                 return _reject(
@@ -505,15 +517,13 @@ class Exchange:
                 )
             if expiration_ms <= self.now_ms:
                 return _reject(errors.INVALID_PARAMETERS, "expiration_time must be in the future")
-        client_order_id = command.client_order_id
         if client_order_id and client_order_id in account.client_order_ids:
             return _reject(errors.ORDER_ALREADY_EXISTS, "an order with this client_order_id already exists")
-        existing = account.exposures.get(command.ticker)
+        existing = account.exposures.get(ticker)
         position = existing.position if existing is not None else 0
         if existing is not None and existing.live_orders >= MAX_OPEN_ORDERS:
             return _reject(errors.INVALID_ORDER, "too many open orders")
-        side = command.side
-        if command.reduce_only:
+        if reduce_only:
             closable = -position if side == BID else position
             if closable <= 0:
                 return _reject(
@@ -524,29 +534,29 @@ class Exchange:
         book = market.book
         opposite = book.sides[1 - side].prices
         crosses = bool(opposite) and opposite[-1] + leg >= PRICE_ONE
-        if crosses and command.post_only:
+        if crosses and post_only:
             return _reject(errors.INVALID_ORDER, "invalid order", "post only cross")
 
         # Validation is over: from here on the command changes state (a rejected command must
         # not, so that the server can leave rejections out of the journal).
-        exposure = existing if existing is not None else self._exposure(account, command.ticker)
+        exposure = existing if existing is not None else self._exposure(account, ticker)
         now = self.now_ms
         order = Order(
             "",
             0,
             account.account_id,
-            command.ticker,
+            ticker,
             side,
             price,
             leg,
             count,
             tif,
-            command.post_only,
-            command.reduce_only,
-            command.stp,
+            post_only,
+            reduce_only,
+            stp,
             client_order_id,
             expiration_ms,
-            command.cancel_on_pause,
+            cancel_on_pause,
             now,
             exposure,
         )
