@@ -103,7 +103,9 @@ class _Codegen:
         self._const_names: dict[tuple[type, object], str] = {}
         self.out_names: dict[tuple[str, str], str] = {}
         self.trace_keys: list[tuple[str, str]] = []
-        self.state: list[tuple[str, str, str | None]] = []  # (key const, new state, changed condition)
+        # (key const, new state, changed condition, read in a branch)
+        self.state: list[tuple[str, str, str | None, bool]] = []
+        self.lazy_states: set[str] = set()  # nodes whose state is read in a branch
         self.state_reads: list[tuple[str, str]] = []  # (local, key const name)
         self.state_defaults: dict[str, object] = {}  # node id -> state before the first evaluation
         self.state_keys: list[str] = []
@@ -183,16 +185,23 @@ class _NodeContext:
     def line(self, code: str) -> None:
         self._gen.lines.append("    " + code)
 
-    def state_get(self, default: object) -> str:
-        # Reads are hoisted to the top of the function (they depend on nothing else).
+    def state_get(self, default: object, *, here: str | None = None) -> str:
         if self._state_read is None:
             self._state_read = self._gen.name("s")
-            self._gen.state_reads.append((self._state_read, self._gen.const(self._node.id)))
-            self._gen.state_defaults[self._node.id] = default
+            key = self._gen.const(self._node.id)
+            if here is None:  # hoisted to the top of the function (it depends on nothing else)
+                self._gen.state_reads.append((self._state_read, key))
+                self._gen.state_defaults[self._node.id] = default
+            else:  # a missing key is the default (a state may lack it until the node's first write)
+                self.line(f"{here}{self._state_read} = st.get({key}, {self.const(default)})")
+                self._gen.lazy_states.add(self._node.id)
         return self._state_read
 
     def state_set(self, expr: str, changed: str | None = None) -> None:
-        self._gen.state.append((self._gen.const(self._node.id), expr, changed))
+        lazy = self._node.id in self._gen.lazy_states
+        if lazy and changed is None:
+            raise ValueError(f"{self._node.spec.key}: a state read in a branch needs `changed`")
+        self._gen.state.append((self._gen.const(self._node.id), expr, changed, lazy))
         self._gen.state_keys.append(self._node.id)
 
     def intent(self, indent: str, kind: IntentKind, market: str, seq: str, *fields: str) -> None:
@@ -213,6 +222,30 @@ _LITERAL = re.compile(r"None|True|False|-?[0-9]+")
 _USES_MARKET = re.compile(r"\bm\.")
 _USES_ACCOUNT = re.compile(r"\ba\.")
 _USES_KIND = re.compile(r"\bk\b")
+
+
+def _finish_state(entries: list[tuple[str, str, str | None, bool]]) -> tuple[list[str], str]:
+    """The lines that build the new state, and the expression returned as the state."""
+    hoisted = ", ".join(f"{key}: {expr}" for key, expr, _, lazy in entries if not lazy)
+    branch_read = [(key, expr, changed) for key, expr, changed, lazy in entries if lazy]
+    if not branch_read:
+        new = [f"st = {{{hoisted}}}"]
+    else:
+        # Keys read in a branch may be missing (they are their default): keep what `st` holds,
+        # and write each only when it changed (the branch that read it ran).
+        new = [f"st = {{**st, {hoisted}}}" if hoisted else "st = {**st}"]
+        new += [f"if {changed}: st[{key}] = {expr}" for key, expr, changed in branch_read]
+    conditions = [changed for _, _, changed, _ in entries]
+    if not conditions:
+        return [], "{}"
+    if not all(conditions):
+        return ["    " + line for line in new], "st"
+    # Every node can tell when its state is unchanged: when none changed, the state read is
+    # returned as it is (no new dict; the engine can skip saving it, `new is old`).
+    return [
+        f"    if {' or '.join(f'({c})' for c in conditions)}:",
+        *("        " + line for line in new),
+    ], "st"
 
 
 def _generate(analysis: Analysis, graph_hash: str) -> Plan:
@@ -246,15 +279,7 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         prologue.append("    except KeyError:")
         prologue.append(f"        return run(ev, {{**{defaults}, **st}}, now)")
     trace = ", ".join(gen.out_names[key] for key in gen.trace_keys)
-    state = "{" + ", ".join(f"{key}: {expr}" for key, expr, _ in gen.state) + "}"
-    changed = [cond for _, _, cond in gen.state]
-    if gen.state and all(changed):
-        # Every node can tell when its state is unchanged: when none changed, the state read is
-        # returned as it is (no new dict; the engine can skip saving it, `new is old`).
-        finish = [f"    if {' or '.join(f'({cond})' for cond in changed)}:", f"        st = {state}"]
-        state = "st"
-    else:
-        finish = []
+    finish, state = _finish_state(gen.state)
     # Constants are the factory's arguments, so the plan function reads them as closure cells
     # (as fast as locals, and unlike keyword defaults free on every call).
     function = [

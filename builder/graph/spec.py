@@ -99,9 +99,12 @@ class EmitContext(Protocol):
         """Append one line of code (relative indentation is kept)."""
         ...
 
-    def state_get(self, default: object) -> str:
+    def state_get(self, default: object, *, here: str | None = None) -> str:
         """Read this node's state into a local (`default`, an immutable JSON value, before the
-        first evaluation in a market); returns the local's name."""
+        first evaluation in a market); returns the local's name. Reads are hoisted to the top of
+        the function, unless `here` (an indentation) places the read at this point of the code:
+        for a node that needs its state only in a branch (then `state_set` must say `changed`,
+        which must imply the branch ran)."""
         ...
 
     def state_set(self, expr: str, changed: str | None = None) -> None:

@@ -64,15 +64,17 @@ def emit_action(ctx: EmitContext, when: str, build: Callable[[str, str], None]) 
     events are numbered, and re-evaluating from the same saved state gives the same id.
     """
     fired = ctx.out("fired")
+    ctx.line(f"{fired} = False")
+    if ctx.params["fire_on"] == "every_evaluation":
+        # The memory only counts fires: read where `when` holds, written when it fired.
+        ctx.line(f"if {when}:")
+        memory = ctx.state_get(NEVER_FIRED, here="    ")
+        build("    ", f"{memory}[1] + 1")
+        ctx.state_set(f"[False, {memory}[1] + 1]", changed=fired)
+        return
     memory = ctx.state_get(NEVER_FIRED)
     # Indexed where needed rather than unpacked up front: most evaluations fire nothing.
     latch, fires = f"{memory}[0]", f"{memory}[1]"
-    ctx.line(f"{fired} = False")
-    if ctx.params["fire_on"] == "every_evaluation":
-        ctx.line(f"if {when}:")
-        build("    ", f"{fires} + 1")
-        ctx.state_set(f"[False, {fires} + 1] if {fired} else {memory}", changed=fired)
-        return
     ctx.line(f"if {when} and not {latch}:")
     build("    ", f"{fires} + 1")
     # The latch follows `when` (set by a fire, cleared when `when` drops); nothing else changes.
