@@ -54,9 +54,10 @@ class MarketSelector:
 class Plan:
     """A compiled graph. Immutable; evaluate it with `evaluate(plan, event, state, now)`.
 
-    `trace_keys[i]` is the (node id, output port) of `trace[i]`; `inputs` maps each
-    (node id, input port) to the index of the output feeding it, or to ("default", value) when
-    unconnected. The engine schedules timer events for `timer_periods` (seconds, aligned to the
+    `trace_keys[i]` is the (node id, output port) of `trace[i]`; outputs that never change (a
+    constant's) are in `constants` instead, with their value. `inputs` maps each (node id, input
+    port) to the index of the output feeding it, to ("constant", value) when a constant feeds it,
+    or to ("default", value) when unconnected. The engine schedules timer events for `timer_periods` (seconds, aligned to the
     clock) and close-warning events `close_leads` seconds before each market closes.
     """
 
@@ -64,6 +65,7 @@ class Plan:
     node_ids: tuple[str, ...]
     node_types: Mapping[str, tuple[str, int]]
     trace_keys: tuple[tuple[str, str], ...]
+    constants: Mapping[tuple[str, str], Literal_]
     inputs: Mapping[tuple[str, str], int | tuple[str, Literal_]]
     market: MarketSelector
     timer_periods: tuple[int, ...]
@@ -103,6 +105,7 @@ class _Codegen:
         self._const_names: dict[tuple[type, object], str] = {}
         self.out_names: dict[tuple[str, str], str] = {}
         self.trace_keys: list[tuple[str, str]] = []
+        self.constants: dict[tuple[str, str], Literal_] = {}  # outputs that are literals
         # (key const, new state, changed condition, read in a branch)
         self.state: list[tuple[str, str, str | None, bool]] = []
         self.lazy_states: set[str] = set()  # nodes whose state is read in a branch
@@ -212,13 +215,11 @@ class _NodeContext:
         # tuple.__new__ skips NamedTuple's Python-level __new__ (see intents.py).
         self.line(f"{indent}I.append({self.const(tuple.__new__)}({self.const(kind)}, ({', '.join(values)})))")
 
-    def alias(self, port: str, expr: str) -> None:
-        if not _LITERAL.fullmatch(expr):
-            raise ValueError(f"only a literal can stand for an output, not {expr!r}")
-        self._gen.out_names[(self._node.id, port)] = expr
+    def constant(self, port: str, value: Literal_) -> None:
+        self._gen.out_names[(self._node.id, port)] = self.lit(value)
+        self._gen.constants[(self._node.id, port)] = value
 
 
-_LITERAL = re.compile(r"None|True|False|-?[0-9]+")
 _USES_MARKET = re.compile(r"\bm\.")
 _USES_ACCOUNT = re.compile(r"\ba\.")
 _USES_KIND = re.compile(r"\bk\b")
@@ -278,7 +279,9 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         prologue += [f"        {local} = st[{key}]" for local, key in gen.state_reads]
         prologue.append("    except KeyError:")
         prologue.append(f"        return run(ev, {{**{defaults}, **st}}, now)")
-    trace = ", ".join(gen.out_names[key] for key in gen.trace_keys)
+    # Constants are left out of the trace (the plan holds them): less to build per evaluation.
+    traced = [key for key in gen.trace_keys if key not in gen.constants]
+    trace = ", ".join(gen.out_names[key] for key in traced)
     finish, state = _finish_state(gen.state)
     # Constants are the factory's arguments, so the plan function reads them as closure cells
     # (as fast as locals, and unlike keyword defaults free on every call).
@@ -288,7 +291,7 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         "    I = []",
         *gen.lines,
         *finish,
-        f"    return {state}, I, ({trace}{',' if len(gen.trace_keys) == 1 else ''})",
+        f"    return {state}, I, ({trace}{',' if len(traced) == 1 else ''})",
     ]
     source = "\n".join(
         [f"def make({', '.join(gen.consts)}):", *("    " + line for line in function), "    return run", ""]
@@ -297,15 +300,18 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
     exec(builtins.compile(source, f"<plan {graph_hash[:12]}>", "exec"), namespace)  # noqa: S102 (see module docstring)
     run = namespace["make"](*gen.consts.values())
 
-    trace_index = {key: i for i, key in enumerate(gen.trace_keys)}
+    trace_index = {key: i for i, key in enumerate(traced)}
     inputs: dict[tuple[str, str], int | tuple[str, Literal_]] = {}
     for node_id in analysis.order:
         node = nodes[node_id]
         for port in node.spec.inputs:
             source_key = node.sources.get(port.name)
-            inputs[(node_id, port.name)] = (
-                trace_index[source_key] if source_key is not None else ("default", port.default)
-            )
+            if source_key is None:
+                inputs[(node_id, port.name)] = ("default", port.default)
+            elif source_key in gen.constants:
+                inputs[(node_id, port.name)] = ("constant", gen.constants[source_key])
+            else:
+                inputs[(node_id, port.name)] = trace_index[source_key]
     market = next(node for node in nodes.values() if node.spec.category == "market")
     kind, param = _SELECTORS[market.spec.type]
     return Plan(
@@ -314,7 +320,8 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         node_types=MappingProxyType(
             {node_id: (node.spec.type, node.spec.version) for node_id, node in nodes.items()}
         ),
-        trace_keys=tuple(gen.trace_keys),
+        trace_keys=tuple(traced),
+        constants=MappingProxyType(gen.constants),
         inputs=MappingProxyType(inputs),
         market=MarketSelector(kind, str(market.params[param]), market.id),
         timer_periods=tuple(

@@ -28,11 +28,14 @@ def trace_as_dict(plan: Plan, trace: Trace) -> dict[str, dict[str, Any]]:
 
 
 def trace_ports(plan: Plan, trace: Trace) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every port's value: {node id: {"in": {port: value}, "out": {port: value}}} (for the editor)."""
+    """Every port's value: {node id: {"in": {port: value}, "out": {port: value}}} (for the editor),
+    constants included (they are in the plan, not the trace)."""
     result: dict[str, dict[str, dict[str, Any]]] = {
         node_id: {"in": {}, "out": {}} for node_id in plan.node_ids
     }
     for (node_id, port), value in zip(plan.trace_keys, trace, strict=True):
+        result[node_id]["out"][port] = value
+    for (node_id, port), value in plan.constants.items():
         result[node_id]["out"][port] = value
     for (node_id, port), source in plan.inputs.items():
         result[node_id]["in"][port] = trace[source] if isinstance(source, int) else source[1]

@@ -117,8 +117,8 @@ class EmitContext(Protocol):
         fields' expressions in declaration order)."""
         ...
 
-    def alias(self, port: str, expr: str) -> None:
-        """Make an output a literal (from `lit`) instead of a local: no assignment is emitted."""
+    def constant(self, port: str, value: Literal_) -> None:
+        """Make an output a literal that never changes: no code, and it stays out of the trace."""
         ...
 
 

@@ -9,7 +9,7 @@ TYPES = (NUMBER, PRICE, COUNT, DURATION, MONEY, BOOL)
 
 
 def _emit(ctx: EmitContext) -> None:
-    ctx.alias("value", ctx.lit(ctx.params["value"]))
+    ctx.constant("value", ctx.params["value"])
 
 
 SPECS = (
