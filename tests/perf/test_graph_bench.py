@@ -256,9 +256,8 @@ def test_plan_evaluation_against_jsonlogic_engines():
         baseline="target",
         baseline_value=TARGET_EVALS_PER_S,
         note=f"fade-extreme-prices over {len(firing):,} synthetic book changes with the mid under 10¢: "
-        "every evaluation rounds a price to the grid and builds a TargetPosition (worst case; building the "
-        "frozen-dataclass intent is ~0.6 µs of it, and each intent then costs the engine ms of risk checks, "
-        "a DB row and an exchange call)",
+        "every evaluation rounds a price to the grid, builds a TargetPosition and a new state (worst case; "
+        "each intent then costs the engine ms of risk checks, a DB row and an exchange call)",
     )
     for name, ok, detail in [
         ("evaluations/s", rate >= TARGET_EVALS_PER_S, f"{rate:,.0f}/s (target 1,000,000)"),
