@@ -57,8 +57,9 @@ class Plan:
     `trace_keys[i]` is the (node id, output port) of `trace[i]`; outputs that never change (a
     constant's) are in `constants` instead, with their value. `inputs` maps each (node id, input
     port) to the index of the output feeding it, to ("constant", value) when a constant feeds it,
-    or to ("default", value) when unconnected. The engine schedules timer events for `timer_periods` (seconds, aligned to the
-    clock) and close-warning events `close_leads` seconds before each market closes.
+    or to ("default", value) when unconnected. The engine schedules timer events for
+    `timer_periods` (seconds, aligned to the clock) and close-warning events `close_leads` seconds
+    before each market closes.
     """
 
     graph_hash: str
@@ -227,6 +228,8 @@ _USES_KIND = re.compile(r"\bk\b")
 
 def _finish_state(entries: list[tuple[str, str, str | None, bool]]) -> tuple[list[str], str]:
     """The lines that build the new state, and the expression returned as the state."""
+    if not entries:
+        return [], "{}"
     hoisted = ", ".join(f"{key}: {expr}" for key, expr, _, lazy in entries if not lazy)
     branch_read = [(key, expr, changed) for key, expr, changed, lazy in entries if lazy]
     if not branch_read:
@@ -237,8 +240,6 @@ def _finish_state(entries: list[tuple[str, str, str | None, bool]]) -> tuple[lis
         new = [f"st = {{**st, {hoisted}}}" if hoisted else "st = {**st}"]
         new += [f"if {changed}: st[{key}] = {expr}" for key, expr, changed in branch_read]
     conditions = [changed for _, _, changed, _ in entries]
-    if not conditions:
-        return [], "{}"
     if not all(conditions):
         return ["    " + line for line in new], "st"
     # Every node can tell when its state is unchanged: when none changed, the state read is
