@@ -12,14 +12,13 @@ import copy
 import datetime as dt
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-KALSHI_DIR = Path("/work/shared/kalshi")
-FRAGMENTS = KALSHI_DIR / "openapi-fragments"
+from tests.shared_spec import FRAGMENTS, KALSHI_DIR
+
 _SKIP_KEYS = {"example", "examples", "description", "deprecated", "x-enum-varnames", "format"}
 
 _format_checker = jsonschema.FormatChecker()

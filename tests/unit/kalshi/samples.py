@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-FRAGMENTS = Path("/work/shared/kalshi/openapi-fragments")
+from tests.shared_spec import FRAGMENTS
 
 
 @cache
