@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from builder.graph.schema import ecma_regex
+
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = {"title", "description", "default", "x-unit", "x-enum-titles", "$comment"}
@@ -62,7 +64,7 @@ def _property(schema: Mapping[str, Any]) -> Check:
     if has_const and type(const) is not str:
         raise Unsupported("non-string const")
     low, high = schema.get("minimum"), schema.get("maximum")
-    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    pattern = ecma_regex(schema["pattern"]) if "pattern" in schema else None
     max_length = schema.get("maxLength")
 
     def check(value: Any) -> bool:

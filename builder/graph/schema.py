@@ -12,13 +12,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from functools import cache
 from typing import Any, Final
 
 SCHEMA_VERSION: Final = 1
 MAX_NODES: Final = 200
 MAX_EDGES: Final = 500
 MAX_BYTES: Final = 256 * 1024  # of the canonical JSON encoding (UTF-8)
+# Node and edge ids. Patterns here and in the params schemas are JSON Schema (ECMA-262) regexes,
+# where `$` is the end of the text; compile them for Python with `ecma_regex`.
 ID_PATTERN: Final = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+@cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""A JSON Schema pattern compiled so Python matches what ECMA-262 matches.
+
+    Python's `$` also matches before a final newline ("buy\n" would pass `^buy$`); ECMA's does
+    not. So a closing `$` becomes `\Z`. Our patterns only ever end in `$`; any other `$` is refused
+    rather than guessed at.
+    """
+    body = pattern[:-1] if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
+    if "$" in body.replace(r"\$", ""):
+        raise ValueError(f"unsupported pattern (a `$` that does not end it): {pattern!r}")
+    return re.compile(body + r"\Z" if body != pattern else body)
 
 
 def canonical_json(graph: Any) -> bytes:

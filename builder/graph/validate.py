@@ -13,7 +13,6 @@ no_action.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypedDict
@@ -24,7 +23,15 @@ from jsonschema.exceptions import ValidationError
 from builder.graph import catalog
 from builder.graph.params_check import Check, compile_check
 from builder.graph.ports import MARKET
-from builder.graph.schema import ID_PATTERN, MAX_BYTES, MAX_EDGES, MAX_NODES, SCHEMA_VERSION, canonical_json
+from builder.graph.schema import (
+    ID_PATTERN,
+    MAX_BYTES,
+    MAX_EDGES,
+    MAX_NODES,
+    SCHEMA_VERSION,
+    canonical_json,
+    ecma_regex,
+)
 from builder.graph.spec import NodeSpec
 
 
@@ -65,8 +72,16 @@ def _is_int(_checker: object, instance: object) -> bool:
     return type(instance) is int
 
 
+def _pattern(_validator: Any, pattern: str, instance: object, _schema: object) -> Any:
+    # jsonschema matches `pattern` with Python's re, whose `$` lets a trailing newline through.
+    if isinstance(instance, str) and ecma_regex(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int)
+    Draft202012Validator,
+    validators={"pattern": _pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int),
 )
 _VALIDATORS: dict[tuple[str, int], tuple[Any, Check | None]] = {}
 
@@ -84,7 +99,7 @@ def _validators(spec: NodeSpec) -> tuple[Any, Check | None]:
     return pair
 
 
-_ID_RE: Final = re.compile(ID_PATTERN)
+_ID_RE: Final = ecma_regex(ID_PATTERN)
 
 
 @dataclass(slots=True)

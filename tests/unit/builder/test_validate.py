@@ -298,3 +298,85 @@ def test_the_published_graph_json_schema_agrees_with_validate_on_the_shape():
     graph["edges"][0]["id"] = "has space"
     assert not checker.is_valid(graph)
     assert "bad_shape" in codes(graph)
+
+
+def test_it_reports_a_graph_without_an_action():
+    graph = minimal().to_json()
+    graph["nodes"] = [n for n in graph["nodes"] if n["id"] != "buy"]
+    graph["edges"] = [e for e in graph["edges"] if e["target"] != "buy"]
+    assert validate(graph) == [
+        {
+            "node_id": None,
+            "port": None,
+            "code": "no_action",
+            "message": "Add an action: without one the bot never does anything.",
+            "edge_id": None,
+            "param": None,
+        }
+    ]
+
+
+@pytest.mark.parametrize("bad_id", ["buy\n", "buy\r\n", "\nbuy", "b\nuy", "buy\x00"])
+def test_a_node_id_with_a_newline_or_control_character_is_refused(bad_id):
+    graph = minimal().to_json()
+    graph["nodes"][7]["id"] = bad_id
+    for edge in graph["edges"]:
+        if edge["target"] == "buy":
+            edge["target"] = bad_id
+    assert "bad_shape" in codes(graph)
+
+
+def test_an_edge_id_with_a_trailing_newline_is_refused():
+    graph = minimal().to_json()
+    graph["edges"][0]["id"] = "e1\n"
+    assert "bad_shape" in codes(graph)
+
+
+@pytest.mark.parametrize(
+    ("node", "param", "value"),
+    [
+        (0, "ticker", TICKER + "\n"),  # the market node's ticker pattern
+        (7, "__notify", "Bot signal\n"),  # a notify message (no control characters)
+    ],
+)
+def test_a_string_param_with_a_trailing_newline_fails_its_pattern(node, param, value):
+    g = minimal()
+    if param == "__notify":
+        g.add("tell", "action.notify", message=value)
+        g.connect("go", "result", "tell", "when")
+        graph = g.to_json()
+        node_id = "tell"
+    else:
+        graph = g.to_json()
+        graph["nodes"][node]["params"][param] = value
+        node_id = graph["nodes"][node]["id"]
+    assert [(p["code"], p["node_id"]) for p in validate(graph)] == [("bad_params", node_id)]
+
+
+def test_the_published_id_pattern_is_the_one_validate_uses_and_means_the_same():
+    from jsonschema import Draft202012Validator
+
+    from builder.graph.schema import GRAPH_JSON_SCHEMA, ID_PATTERN, ecma_regex
+
+    node_id = GRAPH_JSON_SCHEMA["properties"]["nodes"]["items"]["properties"]["id"]
+    assert node_id == {"type": "string", "pattern": ID_PATTERN}
+    # ECMA-262 (the editor, any JSON Schema tool) reads `$` as the end of the text: so must we.
+    assert ID_PATTERN.startswith("^")
+    assert ID_PATTERN.endswith("$")
+    assert ecma_regex(ID_PATTERN).search("buy") is not None
+    assert ecma_regex(ID_PATTERN).search("buy\n") is None
+    # Our validator for params patterns reads them the same way (plain jsonschema would not).
+    from builder.graph.validate import _StrictValidator
+
+    schema = {"type": "string", "pattern": ID_PATTERN}
+    assert Draft202012Validator(schema).is_valid("buy\n")  # why the custom `pattern` keyword exists
+    assert not _StrictValidator(schema).is_valid("buy\n")
+    assert _StrictValidator(schema).is_valid("buy")
+
+
+def test_ecma_regex_refuses_a_dollar_it_cannot_translate():
+    from builder.graph.schema import ecma_regex
+
+    with pytest.raises(ValueError, match="unsupported pattern"):
+        ecma_regex(r"^a$|^b$")
+    assert ecma_regex(r"^costs \$").search("costs $") is not None
