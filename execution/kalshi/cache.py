@@ -5,6 +5,11 @@ Redis in production; the adapter is on the Django side) for `ttl` seconds. When 
 one caller fetches it: inside a process the others wait for that caller's result (or error),
 and across processes a short lock in the backend (`add`, set-if-absent) makes the others poll
 the backend instead of calling the exchange.
+
+A miss is only a hint: by the time a caller becomes the leader (in this process, or by taking the
+backend lock), the previous leader may have stored the value and left. So the leader looks in the
+backend again after each step that made it the leader, and fetches only when the value is still
+missing.
 """
 
 from __future__ import annotations
@@ -99,7 +104,9 @@ class MetadataCache:
         if not leader:
             return future.result()  # type: ignore[no-any-return]
         try:
-            result = self._fetch_once(key, fetch)
+            # The miss above may be stale: a leader that finished after our read has stored it.
+            cached = self.backend.get(key, _MISSING)
+            result: T = self._fetch_once(key, fetch) if cached is _MISSING else cached
         except BaseException as exc:
             future.set_exception(exc)
             raise
@@ -123,6 +130,10 @@ class MetadataCache:
             if self._clock() >= deadline:
                 break  # the holder died or is very slow: fetch ourselves
         try:
+            # Another process may have stored the value and released the lock just before we took it.
+            value = self.backend.get(key, _MISSING)
+            if value is not _MISSING:
+                return value  # type: ignore[no-any-return]
             value = fetch()
             self.backend.set(key, value, self.ttl)
             return value

@@ -155,3 +155,68 @@ def test_a_dead_lock_holder_does_not_block_forever():
 
     cache = MetadataCache(backend, lock_ttl=1.0, poll=0.25, sleep=sleep, clock=lambda: clock[0])
     assert cache.get_or_fetch("k", lambda: "fetched") == "fetched"
+
+
+class StaleReadBackend(MemoryBackend):
+    """A slow backend: `get` reads, then (for one chosen thread) stalls before answering, so the
+    caller acts on a miss that is stale by the time it returns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stall_thread: int | None = None
+        self.read_done = threading.Event()
+        self.resume = threading.Event()
+
+    def get(self, key, default=None):
+        value = super().get(key, default)
+        if threading.get_ident() == self.stall_thread:
+            self.stall_thread = None
+            self.read_done.set()
+            self.resume.wait(5)
+        return value
+
+
+def test_a_caller_that_becomes_leader_after_the_previous_leader_finished_does_not_fetch_again():
+    backend = StaleReadBackend()
+    cache = MetadataCache(backend)
+    calls: list[int] = []
+
+    def fetch():
+        calls.append(1)
+        return {"ticker": "T"}
+
+    late: list[object] = []
+
+    def late_caller():
+        backend.stall_thread = threading.get_ident()
+        late.append(cache.get_or_fetch("market:T", fetch))
+
+    thread = threading.Thread(target=late_caller)
+    thread.start()
+    assert backend.read_done.wait(5)  # the late caller has seen the miss...
+    assert cache.get_or_fetch("market:T", fetch) == {"ticker": "T"}  # ...a leader fetched and left
+    backend.resume.set()
+    thread.join(5)
+    assert late == [{"ticker": "T"}]
+    assert len(calls) == 1
+
+
+def test_a_value_another_process_stored_just_before_we_took_the_lock_is_used():
+    class OtherProcessFinishes(MemoryBackend):
+        def add(self, key, value, timeout=None):
+            if key.endswith(":lock"):
+                # The other process stores its value and releases its lock right before our add.
+                self.set(key.removesuffix(":lock"), "their value", 15)
+            return super().add(key, value, timeout)
+
+    backend = OtherProcessFinishes()
+    cache = MetadataCache(backend)
+    calls: list[int] = []
+
+    def fetch() -> str:
+        calls.append(1)
+        return "ours"
+
+    assert cache.get_or_fetch("k", fetch) == "their value"
+    assert calls == []
+    assert backend.get("k:lock") is None  # our lock was released
