@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ from sandbox.models import (
     SandboxMarket,
     SandboxSeries,
 )
+
+# A key id as Kalshi shows it (API.md §2): a UUID in its canonical 8-4-4-4-12 hex form. Anything
+# else is an unknown key; checked before the query, as the UUID column refuses other text.
+_KEY_ID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class SandboxError(ValueError):
@@ -96,10 +101,12 @@ def account_ids() -> list[str]:
 
 
 def key_lookup(*, key_id: str) -> tuple[str, str] | None:
-    """(account id, public key PEM) of an active key, None when unknown or revoked."""
+    """(account id, public key PEM) of an active key, None when unknown, revoked or not a key id."""
+    if not _KEY_ID_RE.fullmatch(key_id):
+        return None
     try:
         key = SandboxApiKey.objects.get(key_id=key_id, revoked_at__isnull=True)
-    except (SandboxApiKey.DoesNotExist, ValueError):
+    except SandboxApiKey.DoesNotExist:
         return None
     return str(key.account_id), key.public_key_pem
 

@@ -88,7 +88,9 @@ class SignatureVerifier:
                 "authentication required",
                 "missing header(s): " + ", ".join(missing),
             )
-        if not timestamp.isdigit() or len(timestamp) > 16:
+        # ASCII digits only: str.isdigit() also takes '²' (int() refuses it) and
+        # other scripts' digits (int() reads them, but Kalshi's clients never send them).
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 16:
             raise ApiError(401, errors.AUTHENTICATION_ERROR, "invalid timestamp", "INVALID_TIMESTAMP")
         # A timestamp in seconds lands ~55 years in the past: "expired", as on Kalshi (§15.11).
         if abs(int(self._clock() * 1000) - int(timestamp)) > TIMESTAMP_WINDOW_MS:

@@ -135,3 +135,39 @@ def test_the_websocket_handshake_is_signed_like_rest(sandbox_server, key):
         asyncio.run(_ws_status(url, KalshiAuth(key_id, pem).create_auth_headers("GET", "/trade-api/ws/v2")))
         == 101
     )
+
+
+@pytest.mark.parametrize(
+    "key_id", ["not-a-uuid", "5f2b8f3e", "5f2b8f3e00004000800000000000000z", "ключ", "x" * 5_000]
+)
+def test_a_key_id_that_is_not_a_uuid_is_an_unknown_key(sandbox_server, key, key_id):
+    _, pem = key
+    headers = _headers("00000000-0000-4000-8000-000000000000", pem) | {"KALSHI-ACCESS-KEY": key_id}
+    response = requests.get(
+        sandbox_server.root_url + BALANCE, headers={k: v.encode() for k, v in headers.items()}, timeout=10
+    )
+    body = response.json()
+    check_rest("GET", "/portfolio/balance", response.status_code, body)
+    assert (response.status_code, body["error"]["code"]) == (401, "NOT_FOUND")
+    if key_id.isascii():  # the WebSocket client sends ASCII headers only
+        ws_headers = KalshiAuth(*key).create_auth_headers("GET", "/trade-api/ws/v2")
+        ws_headers["KALSHI-ACCESS-KEY"] = key_id
+        assert asyncio.run(_ws_status(sandbox_server.ws_url, ws_headers)) == 401
+
+
+def test_a_timestamp_of_non_ascii_digits_is_a_401(sandbox_server, key):
+    key_id, pem = key
+    for ts in ("²²²", "1767225600000¹"):  # Latin-1 on the wire, so the server reads '²' itself
+        headers = {
+            "KALSHI-ACCESS-KEY": key_id,
+            "KALSHI-ACCESS-TIMESTAMP": ts,
+            "KALSHI-ACCESS-SIGNATURE": _sign(pem, f"{ts}GET{BALANCE}"),
+        }
+        response = requests.get(
+            sandbox_server.root_url + BALANCE,
+            headers={k: v.encode("latin-1") for k, v in headers.items()},
+            timeout=10,
+        )
+        body = response.json()
+        check_rest("GET", "/portfolio/balance", response.status_code, body)
+        assert (response.status_code, body["error"]["code"]) == (401, "authentication_error"), ts
