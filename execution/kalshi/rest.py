@@ -11,6 +11,7 @@ the V2 endpoints (§4.3, §15.1). Creates are idempotent: each carries a `client
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import random
 import time
@@ -124,6 +125,13 @@ def _query(**params: Any) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+def _query_key(path: str, query: Mapping[str, Any]) -> str:
+    """A cache key for one GET with its whole query (filters, limit, cursor), short and safe for
+    any cache backend whatever the filters hold."""
+    canonical = json.dumps([path, sorted(query.items())], separators=(",", ":"), default=str)
+    return f"page:{path}:{hashlib.sha256(canonical.encode()).hexdigest()[:40]}"
 
 
 def _never_sent(exc: BaseException) -> bool:
@@ -362,18 +370,24 @@ class KalshiClient:
         params: Mapping[str, Any],
         parse: Callable[[Any], T],
         cursor: str | None = None,
+        *,
+        cached: bool = False,
     ) -> Iterator[T]:
-        """Every item of every page; the last page's cursor is "" or absent (API.md §3)."""
+        """Every item of every page; the last page's cursor is "" or absent (API.md §3).
+
+        With `cached`, each page goes through the metadata cache, keyed by its full query."""
         seen: set[str] = set()
         while True:
             query = dict(params)
             if cursor:
                 query["cursor"] = cursor
-            page = self.request("GET", path, params=query)
-            reader = WireReader(page, f"{key} page")
-            for item in reader.items(key):
-                yield parse(item)
-            cursor = reader.opt_text("cursor")
+
+            def fetch(query: dict[str, Any] = query) -> tuple[tuple[T, ...], str | None]:
+                reader = WireReader(self.request("GET", path, params=query), f"{key} page")
+                return tuple(parse(item) for item in reader.items(key)), reader.opt_text("cursor")
+
+            items, cursor = self._cached(_query_key(path, query), fetch) if cached else fetch()
+            yield from items
             if not cursor:
                 return
             if cursor in seen:
@@ -404,8 +418,10 @@ class KalshiClient:
         max_close_ts: Any = None,
         min_updated_ts: Any = None,
         page_size: int = PAGE_LIMIT,
+        cached: bool = True,
     ) -> Iterator[Market]:
-        """GET /markets, every page. `status` is a filter value (unopened, open, paused, closed, settled)."""
+        """GET /markets, every page. `status` is a filter value (unopened, open, paused, closed, settled).
+        Each page goes through the metadata cache (keyed by its query) unless `cached=False`."""
         params = _query(
             limit=page_size,
             event_ticker=event_ticker,
@@ -416,7 +432,7 @@ class KalshiClient:
             max_close_ts=max_close_ts,
             min_updated_ts=min_updated_ts,
         )
-        return self._pages("/markets", "markets", params, Market.from_wire)
+        return self._pages("/markets", "markets", params, Market.from_wire, cached=cached)
 
     def market(self, ticker: str, *, cached: bool = True) -> Market:
         """GET /markets/{ticker} (through the metadata cache unless `cached=False`)."""
@@ -464,15 +480,16 @@ class KalshiClient:
         status: str | None = None,
         with_nested_markets: bool = False,
         page_size: int = 200,
+        cached: bool = True,
     ) -> Iterator[Event]:
-        """GET /events, every page."""
+        """GET /events, every page (each through the metadata cache unless `cached=False`)."""
         params = _query(
             limit=page_size,
             series_ticker=series_ticker,
             status=status,
             with_nested_markets=with_nested_markets,
         )
-        return self._pages("/events", "events", params, Event.from_wire)
+        return self._pages("/events", "events", params, Event.from_wire, cached=cached)
 
     def event(self, event_ticker: str, *, with_nested_markets: bool = True, cached: bool = True) -> Event:
         """GET /events/{event_ticker} (markets nested, or from the deprecated top-level list)."""
@@ -487,10 +504,17 @@ class KalshiClient:
         key = f"event:{event_ticker}:{int(with_nested_markets)}"
         return self._cached(key, fetch) if cached else fetch()
 
-    def series_list(self, *, category: str | None = None, tags: str | None = None) -> list[Series]:
-        """GET /series (not paginated)."""
-        body = self.request("GET", "/series", params=_query(category=category, tags=tags))
-        return [Series.from_wire(s) for s in WireReader(body, "series answer").items("series")]
+    def series_list(
+        self, *, category: str | None = None, tags: str | None = None, cached: bool = True
+    ) -> list[Series]:
+        """GET /series (not paginated; through the metadata cache unless `cached=False`)."""
+        params = _query(category=category, tags=tags)
+
+        def fetch() -> tuple[Series, ...]:
+            body = self.request("GET", "/series", params=params)
+            return tuple(Series.from_wire(s) for s in WireReader(body, "series answer").items("series"))
+
+        return list(self._cached(_query_key("/series", params), fetch) if cached else fetch())
 
     def series(self, series_ticker: str, *, cached: bool = True) -> Series:
         """GET /series/{series_ticker}."""

@@ -95,6 +95,34 @@ def test_a_hundred_concurrent_market_reads_cause_one_exchange_call(credential, s
         assert ExchangeCall.objects.filter(path=f"/trade-api/v2/markets/{market}").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_hundred_concurrent_identical_market_lists_cause_one_exchange_call(credential, sandbox_server):
+    market = make_market(sandbox_server)
+    event = market.rsplit("-", 1)[0]
+    results = []
+    with exchange_clients.kalshi_client_for_credential(credential_id=credential.pk) as client:
+        barrier = threading.Barrier(100)
+
+        def read() -> None:
+            barrier.wait()
+            results.append([m.ticker for m in client.markets(event_ticker=event)])
+
+        threads = [threading.Thread(target=read) for _ in range(100)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert results == [[market]] * 100
+        assert ExchangeCall.objects.filter(path="/trade-api/v2/markets").count() == 1
+        # Through the shared Django cache: another client (process) is served from it too...
+        with exchange_clients.kalshi_client_for_credential(credential_id=credential.pk) as other:
+            assert [m.ticker for m in other.markets(event_ticker=event)] == [market]
+            assert ExchangeCall.objects.filter(path="/trade-api/v2/markets").count() == 1
+            # ...while another filter is another key.
+            assert list(other.markets(event_ticker=event, status="settled")) == []
+        assert ExchangeCall.objects.filter(path="/trade-api/v2/markets").count() == 2
+
+
 @pytest.mark.django_db
 def test_old_calls_are_pruned_after_the_retention_period(alice, settings):
     settings.EXCHANGE_CALL_RETENTION_DAYS = 30
