@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django.http import HttpResponse
 from django.utils.text import slugify
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from builder import selectors, services
 from builder.api.catalog import CatalogOutput
+from builder.api.fields import QueryIntegerField, StrictCharField, StrictIntegerField
 from builder.diff import graph_diff
 from builder.graph.catalog import catalog_json
 from builder.graph.schema import MAX_BYTES, canonical_json
@@ -22,6 +23,8 @@ from core.errors import ApplicationError
 
 # Room for the JSON around a maximal graph (name, description, revision) in a request body.
 MAX_BODY_BYTES = MAX_BYTES + 8_192
+# Revisions and version numbers are PostgreSQL integers.
+MAX_NUMBER = 2**31 - 1
 
 
 def _user(request: Request) -> User:
@@ -53,6 +56,26 @@ class GraphProblemOutput(serializers.Serializer[Any]):
     param = serializers.CharField(
         allow_null=True, required=False, help_text="The parameter at fault, if any."
     )
+
+
+def _error_output(name: str, details: serializers.Field[Any, Any, Any, Any] | None = None) -> Any:
+    """The error body every endpoint answers with (core's handler): {message, code, details}."""
+    return inline_serializer(
+        name,
+        {
+            "message": serializers.CharField(),
+            "code": serializers.CharField(),
+            "details": details if details is not None else serializers.JSONField(),
+        },
+    )
+
+
+InvalidGraphError = _error_output(
+    "InvalidGraphError",
+    inline_serializer("InvalidGraphDetails", {"errors": GraphProblemOutput(many=True)}),
+)
+TooLargeError = _error_output("TooLargeError")
+InvalidInputError = _error_output("InvalidInputError")
 
 
 class BotOutput(serializers.Serializer[Any]):
@@ -114,14 +137,14 @@ class TemplateInstantiateApi(APIView):
 
 
 class BotCreateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
     graph = GraphField(required=False, default=None)
 
 
 class BotUpdateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    name = StrictCharField(max_length=200, required=False)
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
 
 class BotListCreateApi(APIView):
@@ -171,7 +194,9 @@ class BotDuplicateApi(APIView):
 
 class DraftInput(serializers.Serializer[Any]):
     graph = GraphField()
-    revision = serializers.IntegerField(min_value=1, help_text="The revision this draft was edited from.")
+    revision = StrictIntegerField(
+        min_value=1, max_value=MAX_NUMBER, help_text="The revision this draft was edited from."
+    )
 
 
 class DraftSaveApi(APIView):
@@ -227,11 +252,22 @@ class BotValidateApi(APIView):
 
 
 class PublishInput(serializers.Serializer[Any]):
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    notes = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class BotPublishApi(APIView):
-    @extend_schema(request=PublishInput, responses={201: VersionDetailOutput}, tags=["builder"])
+    @extend_schema(
+        request=PublishInput,
+        responses={
+            201: VersionDetailOutput,
+            400: OpenApiResponse(
+                InvalidGraphError,
+                description="The draft is not valid (code `invalid_graph`): `details.errors` lists every "
+                "problem, as validate does. Bad `notes` answer 400 `invalid` naming the field.",
+            ),
+        },
+        tags=["builder"],
+    )
     def post(self, request: Request, bot_id: int) -> Response:
         data = PublishInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -278,41 +314,54 @@ class VersionDiffApi(APIView):
         return Response({"from_version": a, "to_version": b} | graph_diff(before.graph, after.graph))
 
 
-# The export file, documented for the schema (the import service checks what it is given).
-BotExportDocument = inline_serializer(
-    name="BotExportDocument",
-    fields={
-        "format": serializers.CharField(help_text=f'Always "{services.EXPORT_FORMAT}".'),
-        "format_version": serializers.IntegerField(help_text=f"{services.EXPORT_FORMAT_VERSION} today."),
-        "name": serializers.CharField(),
-        "description": serializers.CharField(allow_blank=True),
-        "graph": serializers.JSONField(
-            help_text="The graph: nodes and edges, as the draft endpoint takes it."
-        ),
-    },
-)
+class BotExportDocument(serializers.Serializer[Any]):
+    """The export file; also the import input (what the service gets is checked here)."""
+
+    format = StrictCharField(help_text=f'Always "{services.EXPORT_FORMAT}".')
+    format_version = StrictIntegerField(help_text=f"Exactly {services.EXPORT_FORMAT_VERSION} (an integer).")
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+    graph = serializers.JSONField(help_text="The graph: nodes and edges, as the draft endpoint takes it.")
+
+    def validate_format(self, value: str) -> str:
+        if value != services.EXPORT_FORMAT:
+            raise serializers.ValidationError(f"Must be {services.EXPORT_FORMAT!r}.")
+        return value
+
+    def validate_format_version(self, value: int) -> int:
+        if value != services.EXPORT_FORMAT_VERSION:
+            raise serializers.ValidationError(f"Must be {services.EXPORT_FORMAT_VERSION}.")
+        return value
+
+
+class ExportQuery(serializers.Serializer[Any]):
+    version = QueryIntegerField(
+        min_value=1,
+        max_value=MAX_NUMBER,
+        required=False,
+        help_text="Export this version instead of the draft.",
+    )
 
 
 class BotExportApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("version", int, description="Export this version instead of the draft.")
-        ],
-        responses={200: BotExportDocument},
+        parameters=[ExportQuery],
+        responses={
+            200: BotExportDocument,
+            400: OpenApiResponse(InvalidInputError, description="`version` is not a version number."),
+        },
         tags=["builder"],
         description="The bot as a JSON file (draft by default); `POST /bots/import/` reads it back.",
     )
     def get(self, request: Request, bot_id: int) -> HttpResponse:
         bot = selectors.bot_get(user=_user(request), bot_id=bot_id)
-        raw_version = request.query_params.get("version")
-        if raw_version is None:
+        query = ExportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        number = query.validated_data.get("version")
+        if number is None:
             graph = bot.draft
-        elif raw_version.isdigit():
-            graph = selectors.version_get(user=_user(request), bot_id=bot_id, number=int(raw_version)).graph
         else:
-            raise ApplicationError(
-                "version: must be a version number.", details={"version": ["Must be a number."]}
-            )
+            graph = selectors.version_get(user=_user(request), bot_id=bot_id, number=number).graph
         response = HttpResponse(
             canonical_json(services.bot_export(bot=bot, graph=graph)), content_type="application/json"
         )
@@ -322,10 +371,43 @@ class BotExportApi(APIView):
 
 
 class BotImportApi(APIView):
-    @extend_schema(request=BotExportDocument, responses={201: BotDetailOutput}, tags=["builder"])
+    @extend_schema(
+        request=BotExportDocument,
+        responses={
+            201: BotDetailOutput,
+            400: OpenApiResponse(
+                InvalidInputError,
+                description="Not a bot export (`invalid_export`: `format` or `format_version` is wrong, "
+                "`details` names it), a bad `name`/`description`/`graph` (`invalid`, `details` names the "
+                "field), or an invalid graph (`invalid_graph`, `details.errors` lists every problem as "
+                "validate does).",
+            ),
+            413: OpenApiResponse(
+                TooLargeError,
+                description=f"The body is over {MAX_BODY_BYTES} bytes or the graph over {MAX_BYTES} "
+                "(`graph_too_large`).",
+            ),
+        },
+        tags=["builder"],
+    )
     def post(self, request: Request) -> Response:
         _limit_body(request)
-        bot = services.bot_import(user=_user(request), document=request.data)
+        document = BotExportDocument(data=request.data)
+        if not document.is_valid():
+            errors = dict(document.errors)
+            # Not an object, or not our format: a different code from a bad field of a real export.
+            wrong_file = [key for key in ("non_field_errors", "format", "format_version") if key in errors]
+            if wrong_file:
+                raise ApplicationError(
+                    f"Not a bot export file: {wrong_file[0]}: {errors[wrong_file[0]][0]}",
+                    code="invalid_export",
+                    details=errors,
+                )
+            raise serializers.ValidationError(errors)  # 400 "invalid", naming each field
+        data = document.validated_data
+        bot = services.bot_import(
+            user=_user(request), name=data["name"], description=data["description"], graph=data["graph"]
+        )
         return Response(
             BotDetailOutput(selectors.bot_get(user=_user(request), bot_id=bot.pk)).data,
             status=status.HTTP_201_CREATED,

@@ -245,3 +245,28 @@ def test_every_builder_endpoint_requires_authentication(anon_client, alices_bot)
         ("post", "/api/v1/bots/import/"),
     ]:
         assert getattr(anon_client, method)(url).status_code == 401
+
+
+def test_the_openapi_schema_documents_publish_and_import_errors(anon_client):
+    schema = anon_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+
+    def body(path: str, status: str) -> dict:
+        responses = schema["paths"][path]["post"]["responses"]
+        assert responses[status]["description"]
+        ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
+        return components[ref.rsplit("/", 1)[1]]
+
+    publish_400 = body("/api/v1/bots/{bot_id}/publish/", "400")
+    assert set(publish_400["properties"]) == {"message", "code", "details"}
+    details = components[publish_400["properties"]["details"]["$ref"].rsplit("/", 1)[1]]
+    problems = details["properties"]["errors"]
+    assert problems["type"] == "array"
+    assert problems["items"] == {"$ref": "#/components/schemas/GraphProblemOutput"}
+    for status in ("400", "413"):
+        assert set(body("/api/v1/bots/import/", status)["properties"]) == {"message", "code", "details"}
+    export = schema["paths"]["/api/v1/bots/{bot_id}/export/"]["get"]
+    [version] = [p for p in export["parameters"] if p["name"] == "version"]
+    assert version["in"] == "query"
+    assert version["schema"]["type"] == "integer"
+    assert "400" in export["responses"]
