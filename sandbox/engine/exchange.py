@@ -291,9 +291,7 @@ class Exchange:
         elif action == "close":
             if market.status not in (ACTIVE, INACTIVE, INITIALIZED):
                 return _reject(errors.INVALID_PARAMETERS, f"cannot close a market that is {market.status}")
-            market.close_ms = self.now_ms
-            self._lifecycle(market, "close_date_updated")
-            self._advance()
+            self._close_now(market)
         else:
             return _reject(errors.INVALID_PARAMETERS, "action must be pause, activate or close")
         self._publish_ticker(market)
@@ -333,10 +331,8 @@ class Exchange:
             return _reject(
                 errors.INVALID_PARAMETERS, "result must be yes, no, or scalar with a value in [0, 1]"
             )
-        if market.status != CLOSED:  # determining an open market closes it first
-            market.close_ms = min(market.close_ms, self.now_ms)
-            self._lifecycle(market, "close_date_updated")
-            self._close(market)
+        if market.status != CLOSED:  # determining an open (or unopened) market closes it first
+            self._close_now(market)
         market.status = DETERMINED
         market.result = result
         market.settlement_value = value
@@ -413,6 +409,20 @@ class Exchange:
                 self._close(market)
             elif status == DETERMINED and now >= market.determined_ms + market.settlement_timer_s * 1000:
                 self._finalize(market)
+        self._schedule()
+
+    def _close_now(self, market: Market) -> None:
+        """Close a market that is not closed yet, at `now_ms` (admin close, determine).
+
+        A market that has not opened yet is closed too, and its open time is brought forward to
+        the close time: it never traded, and `open_time <= close_time` keeps holding (set_close_time
+        can then reopen it like any closed market).
+        """
+        now = self.now_ms
+        market.close_ms = min(market.close_ms, now)
+        market.open_ms = min(market.open_ms, market.close_ms)
+        self._lifecycle(market, "close_date_updated")
+        self._close(market)
         self._schedule()
 
     def _close(self, market: Market) -> None:

@@ -258,3 +258,55 @@ def test_multiple_orderbooks_in_one_call(public, market):
     assert [b["ticker"] for b in books["orderbooks"]] == [market, market]
     missing = public.call("GET", "/markets/orderbooks", signed=False, expect=400)
     assert missing["error"]["code"] == "invalid_parameters"
+
+
+def test_orderbook_depth_keeps_the_best_levels_of_each_side(sandbox_server, alice, bob, public):
+    ticker = setup_market(sandbox_server, f"KXSBXT-DEPTH-{uuid.uuid4().hex[:6].upper()}")
+    for price in ("0.3000", "0.3100", "0.3200"):
+        alice.create(ticker, "bid", price, "1")
+    for price in ("0.6000", "0.6100"):  # NO bids at 0.40 and 0.39
+        bob.create(ticker, "ask", price, "2")
+    path, template = f"/markets/{ticker}/orderbook", "/markets/{ticker}/orderbook"
+    full = public.call("GET", path, template, signed=False, expect=200)["orderbook_fp"]
+    assert [p for p, _ in full["yes_dollars"]] == ["0.3000", "0.3100", "0.3200"]
+    for depth, yes, no in (
+        (1, [["0.3200", "1.00"]], [["0.4000", "2.00"]]),
+        (2, [["0.3100", "1.00"], ["0.3200", "1.00"]], [["0.3900", "2.00"], ["0.4000", "2.00"]]),
+        (100, full["yes_dollars"], full["no_dollars"]),
+    ):
+        book = public.call("GET", path, template, params={"depth": depth}, signed=False, expect=200)
+        assert book["orderbook_fp"] == {"yes_dollars": yes, "no_dollars": no}, depth
+    for bad in ("-1", "101", "abc", "1.5", "9" * 5_000):
+        body = public.call("GET", path, template, params={"depth": bad}, signed=False, expect=400)
+        assert body["error"]["code"] == "invalid_parameters", bad
+
+
+def test_closing_a_market_that_has_not_opened_closes_it(sandbox_server, alice, public):
+    ticker = setup_market(
+        sandbox_server,
+        f"KXSBXT-UNOPENED-{uuid.uuid4().hex[:6].upper()}",
+        open_time="2099-01-01T00:00:00Z",
+        close_time="2099-02-01T00:00:00Z",
+    )
+    path, template = f"/markets/{ticker}", "/markets/{ticker}"
+    assert public.call("GET", path, template, signed=False, expect=200)["market"]["status"] == "initialized"
+    response = sandbox_server.admin("POST", f"/markets/{ticker}/close")
+    assert response.status_code == 200, response.text
+    assert response.json()["market"]["status"] == "closed"
+    market = public.call("GET", path, template, signed=False, expect=200)["market"]
+    assert market["status"] == "closed"
+    assert market["open_time"] <= market["close_time"]
+    order = alice.call(
+        "POST",
+        "/portfolio/events/orders",
+        json={
+            "ticker": ticker,
+            "side": "bid",
+            "price": "0.4000",
+            "count": "1",
+            "time_in_force": "good_till_canceled",
+            "self_trade_prevention_type": "taker_at_cross",
+        },
+        expect=409,
+    )
+    assert order["error"]["code"] == "MARKET_INACTIVE"

@@ -69,6 +69,7 @@ class Harness:
         close_in_ms: int = 24 * HOUR_MS,
         timer_s: int = 0,
         market_type: str = "binary",
+        open_in_ms: int = 0,
     ) -> str:
         ranges = tuple(tuple(band) for band in PRICE_LEVEL_STRUCTURES[structure])
         result = self.apply(
@@ -82,7 +83,7 @@ class Harness:
                 ranges,  # type: ignore[arg-type]
                 fee_type,
                 multiplier,
-                self.now,
+                self.now + open_in_ms,
                 self.now + close_in_ms,
                 timer_s,
                 True,

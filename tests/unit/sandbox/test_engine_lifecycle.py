@@ -6,7 +6,8 @@ from sandbox.engine import book as bk
 from sandbox.engine import errors
 from sandbox.engine.commands import Determine, SetCloseTime, SetExchangeStatus, SetMarketStatus, Settle, Tick
 from sandbox.engine.events import MarketLifecycle
-from sandbox.engine.markets import ACTIVE, CLOSED, DETERMINED, FINALIZED, INACTIVE
+from sandbox.engine.journal import encode, replay, state_hash
+from sandbox.engine.markets import ACTIVE, CLOSED, DETERMINED, FINALIZED, INACTIVE, INITIALIZED
 from sandbox.engine.units import MICRO_PER_CENT, MICRO_PER_DOLLAR
 from tests.unit.sandbox.engine_helpers import HOUR_MS, Harness, check_invariants
 
@@ -100,6 +101,43 @@ def test_moving_the_close_time_later_reopens_a_closed_market():
     h.apply(SetCloseTime(h.tick(), "KXTEST-1", h.now + HOUR_MS))
     assert h.exchange.markets["KXTEST-1"].status == ACTIVE
     assert _lifecycle_types(h) == ["close_date_updated", "close_date_updated", "activated"]
+
+
+def test_closing_a_market_before_it_opens_closes_it_now():
+    h = _setup()
+    h.market(ticker="LATER-1", open_in_ms=HOUR_MS, close_in_ms=2 * HOUR_MS)
+    market = h.exchange.markets["LATER-1"]
+    assert market.status == INITIALIZED
+    h.exchange.drain_events()
+    assert h.apply(SetMarketStatus(h.tick(), "LATER-1", "close")).error is None
+    assert market.status == CLOSED
+    # It never traded: its open time moves to the close time, so open_time <= close_time holds.
+    assert market.open_ms == market.close_ms == h.now
+    assert _lifecycle_types(h) == ["close_date_updated"]
+    h.now += 3 * HOUR_MS  # past the original open and close times: it stays closed
+    h.apply(Tick(h.now))
+    assert market.status == CLOSED
+    assert h.order("alice", "bid", 0.40, 1, ticker="LATER-1").error_code == errors.MARKET_INACTIVE
+    check_invariants(h.exchange)
+    assert state_hash(replay(encode(c) for c in h.accepted)) == state_hash(h.exchange)
+
+
+def test_determining_a_market_before_it_opens_closes_it_first():
+    h = _setup()
+    h.market(ticker="LATER-1", open_in_ms=HOUR_MS, close_in_ms=2 * HOUR_MS)
+    assert h.apply(Determine(h.tick(), "LATER-1", "no", -1)).error is None
+    market = h.exchange.markets["LATER-1"]
+    assert market.status == FINALIZED  # settlement timer 0
+    assert market.open_ms == market.close_ms <= h.now
+
+
+def test_a_market_closed_before_opening_can_be_reopened_by_a_later_close_time():
+    h = _setup()
+    h.market(ticker="LATER-1", open_in_ms=HOUR_MS, close_in_ms=2 * HOUR_MS)
+    h.apply(SetMarketStatus(h.tick(), "LATER-1", "close"))
+    assert h.apply(SetCloseTime(h.tick(), "LATER-1", h.now + HOUR_MS)).error is None
+    assert h.exchange.markets["LATER-1"].status == ACTIVE
+    assert h.order("alice", "bid", 0.40, 1, ticker="LATER-1").error is None
 
 
 def _trade_positions(h: Harness) -> None:
