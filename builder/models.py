@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from builder.graph.schema import empty_graph
+from core.errors import ApplicationError
+
+
+def _immutable() -> ApplicationError:
+    return ApplicationError(
+        "A published version cannot be changed; publish a new one.", code="version_immutable", status=409
+    )
 
 
 class Bot(models.Model):
@@ -26,8 +35,28 @@ class Bot(models.Model):
         return self.name
 
 
+class BotVersionQuerySet(models.QuerySet["BotVersion"]):
+    def update(self, **kwargs: Any) -> int:
+        """Refused: versions are immutable."""
+        raise _immutable()
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        """Refused before Django opens its transaction (it would update through `update`)."""
+        raise _immutable()
+
+
 class BotVersion(models.Model):
-    """An immutable, numbered snapshot of a valid draft. Runs point at versions (PROTECT)."""
+    """An immutable, numbered snapshot of a valid draft.
+
+    Immutable here, not only in the admin: `save()` of a stored row and `objects.update()` /
+    `bulk_update()` raise ApplicationError `version_immutable` (409). (Deleting a user still nulls
+    `created_by`: Django's deletion collector writes through the base manager, on purpose.)
+
+    Deleting: versions go with their bot (CASCADE); nothing else points at them yet. The run model
+    (live execution, a later issue) must hold `version = models.ForeignKey(BotVersion,
+    on_delete=models.PROTECT)`: then deleting a bot whose version a run uses raises
+    ProtectedError, which `services.bot_delete` already answers with 409 `bot_in_use`.
+    """
 
     bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -39,12 +68,19 @@ class BotVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = BotVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ("bot", "-number")
         constraints = [models.UniqueConstraint(fields=["bot", "number"], name="bot_version_number_unique")]
 
     def __str__(self) -> str:
         return f"{self.bot_id} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise _immutable()
+        super().save(*args, **kwargs)
 
 
 class Template(models.Model):
