@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -16,9 +19,35 @@ from django.core.management.base import BaseCommand
 from accounts.models import User
 from accounts.sandbox_onboarding import SandboxUnavailable, sandbox_credential_ensure
 from accounts.services import demo_user_ensure
-from core.embedded import run_until_stopped
+from core.embedded import QuietSignalsServer, run_until_stopped
 
 logger = logging.getLogger(__name__)
+
+
+class DemoServer(QuietSignalsServer, uvicorn.Server):
+    """The demo's web server. It leaves signals to the command, because uvicorn's own handling
+    re-raises the captured SIGINT once serve() returns, and asyncio then cancels the shutdown of
+    the embedded services halfway with a KeyboardInterrupt."""
+
+
+@contextlib.contextmanager
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, server: uvicorn.Server) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: a graceful stop (the embedded services stop after the web server).
+    A second one skips waiting for open connections."""
+
+    def stop() -> None:
+        if server.should_exit:
+            server.force_exit = True
+        server.should_exit = True
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 def _sandbox_is_up() -> bool:
@@ -61,20 +90,30 @@ class Command(BaseCommand):
                 "  Stop with Ctrl-C.\n"
             )
         )
-        call_command("migrate", interactive=False, verbosity=0)
-        user = demo_user_ensure(email=email, password=password)
-        server = uvicorn.Server(
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            user = demo_user_ensure(email=email, password=password)
+        except KeyboardInterrupt:  # Ctrl-C before the server started: nothing else to stop
+            self.stdout.write("Stopped.")
+            return
+        server = DemoServer(
             uvicorn.Config(
                 "config.asgi:application", host=host, port=port, lifespan="off", log_level="warning"
             )
         )
 
-        async def main() -> None:
+        async def web() -> None:
             seeding = asyncio.create_task(_seed_once_sandbox_is_up(user))
             try:
                 await server.serve()
             finally:
                 seeding.cancel()
 
-        asyncio.run(run_until_stopped(main()))
+        async def main() -> None:
+            # Installed before anything starts and removed only once everything has stopped, so
+            # no signal can interrupt the embedded services' shutdown.
+            with _stop_on_signals(asyncio.get_running_loop(), server):
+                await run_until_stopped(web())
+
+        asyncio.run(main())
         self.stdout.write("Stopped.")
