@@ -10,7 +10,7 @@ are matched by prefix (some embed data, `user_not_found:_<uuid>`), never by mess
 from __future__ import annotations
 
 import json
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 
 class KalshiError(Exception):
@@ -162,6 +162,29 @@ class Conflict(KalshiApiError):
 
 class OrderAlreadyExists(Conflict):
     default_message = "An order with this client order id already exists."
+
+
+class ClientOrderIdConflict(Conflict):
+    """A create met `409 order_already_exists`, but the order that holds the client_order_id is not
+    this request (another ticker, side, price or count): the id was reused for a different order.
+    Not an idempotent success, and never retryable; `differences` maps each differing field to
+    (existing order's value, requested value), as text."""
+
+    default_message = "This client order id already belongs to a different order."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        client_order_id: str = "",
+        existing_order_id: str = "",
+        differences: dict[str, tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.client_order_id = client_order_id
+        self.existing_order_id = existing_order_id
+        self.differences = dict(differences or {})
 
 
 class TradingPaused(Conflict):

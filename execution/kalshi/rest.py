@@ -155,6 +155,37 @@ def _never_sent(exc: BaseException) -> bool:
     return False
 
 
+def _check_identity(request: OrderRequest, order: Order, conflict: err.KalshiError) -> None:
+    """Raise ClientOrderIdConflict unless `order` is what `request` asked for (ticker, side, YES
+    price, count). An order amended since its creation no longer matches: also a conflict, since
+    the request would not be what is resting."""
+    differences: dict[str, tuple[str, str]] = {}
+    if order.ticker != request.ticker:
+        differences["ticker"] = (order.ticker, request.ticker)
+    if order.book_side != request.side:
+        differences["side"] = (order.book_side, request.side)
+    if order.yes_price != request.price:
+        differences["price"] = (f"${format_price(order.yes_price)}", f"${format_price(request.price)}")
+    if order.initial_count != request.count:
+        differences["count"] = (format_count(order.initial_count), format_count(request.count))
+    if not differences:
+        return
+    what = "; ".join(f"{name} {there} there, {here} requested" for name, (there, here) in differences.items())
+    raise err.ClientOrderIdConflict(
+        f"client_order_id {request.client_order_id} already names a different order "
+        f"({order.order_id}): {what}. Nothing was placed; use a new client_order_id for a new order.",
+        client_order_id=request.client_order_id or "",
+        existing_order_id=order.order_id,
+        differences=differences,
+        code=conflict.code or "order_already_exists",
+        status=conflict.status,
+        exchange_message=conflict.exchange_message,
+        request_id=conflict.request_id,
+        method=conflict.method,
+        path=conflict.path,
+    )
+
+
 class _CallState:
     """What happened across the attempts of one call."""
 
@@ -651,12 +682,14 @@ class KalshiClient:
         return CreateOrderResult.from_wire(body)
 
     def _existing(self, request: OrderRequest, conflict: err.OrderAlreadyExists) -> CreateOrderResult:
-        """Answer a duplicate client_order_id with the order it names (never send again)."""
+        """Answer a duplicate client_order_id with the order it names (never send again), after
+        checking that order is this request; ClientOrderIdConflict when it is another one."""
         client_order_id = request.client_order_id or ""
         for attempt in range(self.retry.attempts):
             # Portfolio reads lag the matching engine slightly (API.md §3): look again shortly.
             order = self.find_order(client_order_id, ticker=request.ticker)
             if order is not None:
+                _check_identity(request, order, conflict)
                 return CreateOrderResult.from_order(order)
             self._sleep(self.retry.delay(attempt, self._rng))
         conflict.message = (
@@ -703,7 +736,7 @@ class KalshiClient:
                     if isinstance(error, err.OrderAlreadyExists):
                         try:
                             result = self._existing(request, error)
-                        except err.OrderAlreadyExists as still:
+                        except (err.OrderAlreadyExists, err.ClientOrderIdConflict) as still:
                             out.append(BatchCreateItem(request.client_order_id, error=still))
                         else:
                             out.append(BatchCreateItem(request.client_order_id, result=result))

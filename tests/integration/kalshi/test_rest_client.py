@@ -129,6 +129,36 @@ def test_a_repeated_client_order_id_returns_the_existing_order_without_a_second_
     assert len(list(client.orders(client_order_id=client_order_id))) == 1
 
 
+def test_a_client_order_id_reused_for_a_different_order_is_a_conflict(client, market):
+    client_order_id = coid()
+    first = client.create_order(OrderRequest.buy_yes(market, 4100, 200, client_order_id=client_order_id))
+    with pytest.raises(e.ClientOrderIdConflict) as info:
+        client.create_order(OrderRequest.buy_yes(market, 4200, 200, client_order_id=client_order_id))
+    conflict = info.value
+    assert not conflict.retryable
+    assert conflict.existing_order_id == first.order_id
+    assert conflict.differences == {"price": ("$0.4100", "$0.4200")}
+    assert client_order_id in str(conflict)
+    with pytest.raises(e.ClientOrderIdConflict, match=r"count 2\.00 there, 3\.00 requested"):
+        client.create_order(OrderRequest.buy_yes(market, 4100, 300, client_order_id=client_order_id))
+    # In a batch, the conflict is that item's error; the other items are placed.
+    fresh = coid()
+    items = client.batch_create(
+        [
+            OrderRequest.sell_yes(market, 4100, 200, client_order_id=client_order_id),
+            OrderRequest.buy_yes(market, 3900, 100, client_order_id=fresh),
+        ]
+    )
+    assert isinstance(items[0].error, e.ClientOrderIdConflict)
+    assert items[0].error.differences == {"side": ("bid", "ask")}
+    assert items[1].ok
+    # Nothing extra was placed: still one order for the reused id, at its first price.
+    assert [(o.order_id, o.yes_price) for o in client.orders(client_order_id=client_order_id)] == [
+        (first.order_id, 4100)
+    ]
+    assert client.orderbook(market).yes_bids == ((3900, 100), (4100, 200))
+
+
 def test_a_create_without_client_order_id_gets_one(client, market):
     result = client.create_order(OrderRequest.buy_yes(market, 4100, 100))
     assert result.client_order_id

@@ -41,6 +41,20 @@ def order(**kwargs) -> OrderRequest:
     return OrderRequest.buy_yes("KXT-1", 4500, 1000, **kwargs)
 
 
+# The resting order that `order()` creates, as GET /portfolio/orders reports it.
+PLACED = s.ORDER | {
+    "ticker": "KXT-1",
+    "book_side": "bid",
+    "outcome_side": "yes",
+    "yes_price_dollars": "0.4500",
+    "no_price_dollars": "0.5500",
+    "initial_count_fp": "10.00",
+    "fill_count_fp": "0.00",
+    "remaining_count_fp": "10.00",
+}
+EXISTS = response(409, {"error": {"code": "order_already_exists", "message": "exists"}})
+
+
 def test_requests_are_signed_with_the_full_path_and_no_query():
     session = ScriptedSession(response(200, {"orders": [], "cursor": ""}))
     client, _ = make(session)
@@ -90,7 +104,7 @@ def test_a_permanent_error_is_not_retried():
 
 
 def test_a_create_is_retried_after_a_timeout_and_a_409_finds_the_existing_order():
-    existing = s.ORDER | {"client_order_id": "c-1", "ticker": "KXT-1"}
+    existing = PLACED | {"client_order_id": "c-1"}
     session = ScriptedSession(
         requests.exceptions.ReadTimeout("the answer was lost"),
         response(409, {"error": {"code": "order_already_exists", "message": "exists"}}),
@@ -118,7 +132,7 @@ def test_the_409_lookup_waits_for_the_order_to_appear():
     session = ScriptedSession(
         response(409, {"error": {"code": "order_already_exists", "message": "exists"}}),
         response(200, {"orders": [], "cursor": ""}),
-        response(200, {"orders": [s.ORDER | {"client_order_id": "c-2"}], "cursor": ""}),
+        response(200, {"orders": [PLACED | {"client_order_id": "c-2"}], "cursor": ""}),
     )
     client, sleeps = make(session)
     assert client.create_order(order(client_order_id="c-2")).duplicate
@@ -133,6 +147,55 @@ def test_a_reused_id_of_another_market_is_reported_not_hidden():
     client, _ = make(session, retry=RetryPolicy(attempts=3))
     with pytest.raises(e.OrderAlreadyExists, match="probably used for another market"):
         client.create_order(order(client_order_id="c-3"))
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (
+            {"yes_price_dollars": "0.4400", "no_price_dollars": "0.5600"},
+            "price $0.4400 there, $0.4500 requested",
+        ),
+        ({"initial_count_fp": "5.00"}, "count 5.00 there, 10.00 requested"),
+        ({"book_side": "ask", "outcome_side": "no"}, "side ask there, bid requested"),
+    ],
+)
+def test_a_409_whose_order_is_a_different_one_is_a_conflict_not_a_duplicate(change, named):
+    found = PLACED | {"client_order_id": "c-5"} | change
+    session = ScriptedSession(EXISTS, response(200, {"orders": [found], "cursor": ""}))
+    client, _ = make(session)
+    with pytest.raises(e.ClientOrderIdConflict) as info:
+        client.create_order(order(client_order_id="c-5"))
+    conflict = info.value
+    assert not conflict.retryable
+    assert not isinstance(conflict, e.OrderAlreadyExists)  # never mistaken for an idempotent success
+    assert (conflict.status, conflict.code) == (409, "order_already_exists")
+    assert conflict.client_order_id == "c-5"
+    assert conflict.existing_order_id == PLACED["order_id"]
+    assert "client_order_id c-5" in conflict.message
+    assert named in conflict.message
+    assert len(session.sent) == 2  # one create, one lookup: never sent again
+
+
+def test_a_batch_item_whose_id_names_a_different_order_reports_the_conflict():
+    found = PLACED | {"client_order_id": "c-7", "yes_price_dollars": "0.3000", "no_price_dollars": "0.7000"}
+    session = ScriptedSession(
+        response(
+            201,
+            {
+                "orders": [
+                    CREATED | {"client_order_id": "c-6"},
+                    {"client_order_id": "c-7", "error": {"code": "order_already_exists", "message": "x"}},
+                ]
+            },
+        ),
+        response(200, {"orders": [found], "cursor": ""}),
+    )
+    client, _ = make(session)
+    first, second = client.batch_create([order(client_order_id="c-6"), order(client_order_id="c-7")])
+    assert first.ok
+    assert isinstance(second.error, e.ClientOrderIdConflict)
+    assert second.error.differences == {"price": ("$0.3000", "$0.4500")}
 
 
 def test_trading_paused_is_not_mistaken_for_a_duplicate():
