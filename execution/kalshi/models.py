@@ -137,6 +137,24 @@ class WireReader:
     def opt_time(self, name: str) -> dt.datetime | None:
         return self.time(name) if self.has(name) else None
 
+    def opt_stamp(self, name: str) -> dt.datetime | None:
+        """A time given as RFC 3339 text or Unix seconds (`*_ts` fields); None only when absent or
+        null, an error when present but unreadable."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        parsed = parse_time(value)
+        if parsed is None:
+            raise self._fail(name, f"is not an RFC 3339 time or Unix seconds ({value!r})")
+        return parsed
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        """An optional list of strings (absent or null = empty)."""
+        values = self.items(name, required=False)
+        if not all(isinstance(v, str) for v in values):
+            raise self._fail(name, f"is not a list of strings ({list(values)!r})")
+        return tuple(values)
+
     def decimal(self, name: str, default: Decimal | None = None) -> Decimal:
         value = self.data.get(name)
         if value is None and default is not None:
@@ -163,7 +181,10 @@ class WireReader:
 def parse_time(value: object) -> dt.datetime | None:
     """RFC 3339 text or Unix seconds -> aware UTC datetime; None when unreadable."""
     if type(value) is int:
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -408,13 +429,12 @@ class Series:
     @classmethod
     def from_wire(cls, data: object) -> Series:
         r = WireReader(data, "series")
-        tags = r.items("tags", required=False)
         return cls(
             ticker=r.text("ticker"),
             title=r.text("title", ""),
             category=r.text("category", ""),
             frequency=r.text("frequency", ""),
-            tags=tuple(str(t) for t in tags),
+            tags=r.strings("tags"),
             fee_type=r.text("fee_type"),
             fee_multiplier=r.decimal("fee_multiplier", Decimal(1)),
             volume=r.opt_count("volume_fp"),
@@ -469,9 +489,7 @@ class Balance:
         cents = r.integer("balance")
         # balance_dollars may carry sub-cent digits that the integer-cent `balance` truncates.
         micros = r.money("balance_dollars") if r.has("balance_dollars") else cents * MICROS_PER_CENT
-        return cls(
-            micros, r.integer("portfolio_value", 0) * MICROS_PER_CENT, parse_time(r.data.get("updated_ts"))
-        )
+        return cls(micros, r.integer("portfolio_value", 0) * MICROS_PER_CENT, r.opt_stamp("updated_ts"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +516,7 @@ class MarketPosition:
             realized_pnl_micros=r.money("realized_pnl_dollars"),
             fees_paid_micros=r.money("fees_paid_dollars"),
             # The fragment says RFC 3339; API.md §4.6 calls it `_ts`: accept both readings.
-            last_updated=parse_time(r.data.get("last_updated_ts")),
+            last_updated=r.opt_stamp("last_updated_ts"),
             exchange_index=r.integer("exchange_index", 0),
         )
 
@@ -558,7 +576,8 @@ class Fill:
         r = WireReader(data, "fill")
         outcome = read_outcome_side(r, "outcome_side", legacy="side")
         fill_id = r.opt_text("fill_id") or r.text("trade_id")
-        created = r.opt_time("created_time") or parse_time(r.data.get("ts"))
+        created_time, ts = r.opt_time("created_time"), r.opt_stamp("ts")  # both checked when present
+        created = created_time or ts
         return cls(
             fill_id=fill_id,
             trade_id=r.text("trade_id", fill_id),
@@ -619,7 +638,7 @@ class Order:
             no_price=r.opt_price("no_price_dollars") or PRICE_ONE - r.price("yes_price_dollars"),
             fill_count=r.count("fill_count_fp"),
             remaining_count=r.count("remaining_count_fp"),
-            initial_count=r.opt_count("initial_count_fp") or 0,
+            initial_count=r.count("initial_count_fp"),  # required by the fragment
             taker_fill_cost_micros=r.opt_money("taker_fill_cost_dollars") or 0,
             maker_fill_cost_micros=r.opt_money("maker_fill_cost_dollars") or 0,
             taker_fees_micros=r.opt_money("taker_fees_dollars") or 0,

@@ -190,3 +190,56 @@ def test_an_order_request_round_trips_through_its_wire_body(side, price, count):
     body = m.OrderRequest("T", side, price, count).to_wire()
     assert parse_price(body["price"]) == price
     assert parse_count(body["count"]) == count
+
+
+@pytest.mark.parametrize(
+    ("build", "field", "value"),
+    [
+        (lambda d: m.Balance.from_wire(d), "updated_ts", "yesterday"),
+        (lambda d: m.Balance.from_wire(d), "updated_ts", 10**20),
+        (lambda d: m.Balance.from_wire(d), "updated_ts", True),
+        (lambda d: m.MarketPosition.from_wire(d), "last_updated_ts", "2026-08-21 noon"),
+        (lambda d: m.MarketPosition.from_wire(d), "last_updated_ts", "2026-08-21T12:00:00"),  # no zone
+        (lambda d: m.Fill.from_wire(d), "ts", "1787400000"),
+        (lambda d: m.Fill.from_wire(d), "ts", 1.5),
+    ],
+)
+def test_a_malformed_time_that_is_present_is_an_error(build, field, value):
+    data = {
+        "updated_ts": s.BALANCE,
+        "last_updated_ts": s.POSITIONS["market_positions"][0],
+        "ts": s.FILL,
+    }[field] | {field: value}
+    with pytest.raises(ResponseFormatError, match=field):
+        build(data)
+
+
+def test_an_absent_or_null_time_is_none_and_both_time_forms_are_read():
+    assert m.Balance.from_wire(s.BALANCE | {"updated_ts": None}).updated_ts is None
+    without = {k: v for k, v in s.BALANCE.items() if k != "updated_ts"}
+    assert m.Balance.from_wire(without).updated_ts is None
+    assert m.Balance.from_wire(s.BALANCE).updated_ts == dt.datetime.fromtimestamp(1_787_400_000, tz=dt.UTC)
+    position = s.POSITIONS["market_positions"][0]
+    assert m.MarketPosition.from_wire(position | {"last_updated_ts": 1_787_400_000}).last_updated
+    assert m.MarketPosition.from_wire(position | {"last_updated_ts": None}).last_updated is None
+    legacy_fill = {k: v for k, v in s.FILL.items() if k != "created_time"} | {"ts": 1_787_400_000}
+    assert m.Fill.from_wire(legacy_fill).created_time == dt.datetime.fromtimestamp(1_787_400_000, tz=dt.UTC)
+
+
+def test_an_order_without_its_required_initial_count_is_an_error():
+    data = {k: v for k, v in s.ORDER.items() if k != "initial_count_fp"}
+    with pytest.raises(ResponseFormatError, match="initial_count_fp"):
+        m.Order.from_wire(data)
+    assert m.Order.from_wire(s.ORDER).initial_count == 1000
+
+
+@pytest.mark.parametrize("tags", [["weather", 3], "weather", {"a": 1}, [None]])
+def test_series_tags_must_be_a_list_of_strings(tags):
+    with pytest.raises(ResponseFormatError, match="tags"):
+        m.Series.from_wire(s.SERIES | {"tags": tags})
+
+
+def test_series_tags_may_be_null_or_absent():
+    assert m.Series.from_wire(s.SERIES | {"tags": None}).tags == ()
+    assert m.Series.from_wire({k: v for k, v in s.SERIES.items() if k != "tags"}).tags == ()
+    assert m.Series.from_wire(s.SERIES).tags == ("weather",)
