@@ -20,7 +20,14 @@ if not env.str("DATABASE_URL", default=""):
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "demo.sqlite3",
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
+            # (web requests, the embedded sandbox's threads) wait up to `timeout` for each other;
+            # a DEFERRED read-then-write transaction fails at once with "database is locked".
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 
