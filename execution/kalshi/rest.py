@@ -563,15 +563,23 @@ class KalshiClient:
         return Balance.from_wire(self.request("GET", "/portfolio/balance"))
 
     def positions(
-        self, *, ticker: str | None = None, event_ticker: str | None = None, count_filter: str | None = None
+        self,
+        *,
+        ticker: str | None = None,
+        event_ticker: str | None = None,
+        count_filter: str | None = None,
+        page_size: int = PAGE_LIMIT,
     ) -> Iterator[MarketPosition]:
         """Market positions of GET /portfolio/positions, every page (unsettled only)."""
-        params = _query(limit=PAGE_LIMIT, ticker=ticker, event_ticker=event_ticker, count_filter=count_filter)
+        params = _query(limit=page_size, ticker=ticker, event_ticker=event_ticker, count_filter=count_filter)
         return self._pages("/portfolio/positions", "market_positions", params, MarketPosition.from_wire)
 
-    def all_positions(self, *, ticker: str | None = None, event_ticker: str | None = None) -> Positions:
-        """Market and event positions from every page of GET /portfolio/positions."""
-        params = _query(limit=PAGE_LIMIT, ticker=ticker, event_ticker=event_ticker)
+    def all_positions(
+        self, *, ticker: str | None = None, event_ticker: str | None = None, page_size: int = PAGE_LIMIT
+    ) -> Positions:
+        """Market and event positions from every page of GET /portfolio/positions (event positions
+        as each page reports them)."""
+        params = _query(limit=page_size, ticker=ticker, event_ticker=event_ticker)
         markets: list[MarketPosition] = []
         events: list[EventPosition] = []
         cursor: str | None = None
@@ -625,10 +633,11 @@ class KalshiClient:
         event_ticker: str | None = None,
         min_ts: Any = None,
         max_ts: Any = None,
+        page_size: int = PAGE_LIMIT,
     ) -> Iterator[Settlement]:
         """GET /portfolio/settlements, every page."""
         params = _query(
-            limit=PAGE_LIMIT, ticker=ticker, event_ticker=event_ticker, min_ts=min_ts, max_ts=max_ts
+            limit=page_size, ticker=ticker, event_ticker=event_ticker, min_ts=min_ts, max_ts=max_ts
         )
         return self._pages("/portfolio/settlements", "settlements", params, Settlement.from_wire)
 
