@@ -3,6 +3,7 @@ metadata cache through the Django cache, retention pruning and `manage.py kalshi
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import logging
@@ -15,7 +16,9 @@ from django.utils import timezone
 
 from accounts.services import credential_create
 from execution import exchange_clients
+from execution.call_log import ExchangeCallLog, flush_exchange_calls
 from execution.kalshi import errors as e
+from execution.kalshi.audit import CallRecord
 from execution.kalshi.models import OrderRequest
 from execution.kalshi.ratelimit import InMemoryRateLimiter, RedisRateLimiter
 from execution.models import ExchangeCall
@@ -121,6 +124,56 @@ def test_a_hundred_concurrent_identical_market_lists_cause_one_exchange_call(cre
             # ...while another filter is another key.
             assert list(other.markets(event_ticker=event, status="settled")) == []
         assert ExchangeCall.objects.filter(path="/trade-api/v2/markets").count() == 2
+
+
+def _record(path: str, status: int = 200) -> CallRecord:
+    return CallRecord(
+        method="GET",
+        path=path,
+        status=status,
+        latency_ms=1.5,
+        error_code="",
+        request_id=None,
+        credential_id="1",
+        attempt=1,
+        environment="sandbox",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_calls_logged_from_async_code_are_stored_not_lost(alice):
+    hook = ExchangeCallLog(user_id=alice.pk, credential_id=None)
+    hook(_record("/trade-api/v2/from-the-loop"))  # on the running loop: Django forbids the ORM here
+    await asyncio.to_thread(flush_exchange_calls)
+    stored = await asyncio.to_thread(
+        lambda: list(ExchangeCall.objects.filter(user=alice).values_list("path", flat=True))
+    )
+    assert stored == ["/trade-api/v2/from-the-loop"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_call_that_cannot_be_stored_is_logged_as_a_warning(caplog):
+    caplog.set_level(logging.INFO, logger="execution.exchange_calls")
+    hook = ExchangeCallLog(user_id=987_654_321, credential_id=None)  # no such user
+    hook(_record("/trade-api/v2/lost"))
+    await asyncio.to_thread(flush_exchange_calls)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "kalshi call not stored (IntegrityError" in warnings[0].getMessage()
+    assert warnings[0].kalshi_call["path"] == "/trade-api/v2/lost"
+
+
+@pytest.mark.django_db
+def test_a_failed_row_inside_a_transaction_leaves_the_transaction_usable(alice, caplog):
+    from django.db import transaction
+
+    with transaction.atomic():
+        ExchangeCallLog(user_id=alice.pk, credential_id=None)(_record("/x", status=99_999))  # not a smallint
+        ExchangeCallLog(user_id=alice.pk, credential_id=None)(_record("/y"))
+        assert list(ExchangeCall.objects.values_list("path", flat=True)) == ["/y"]
+    assert "kalshi call not stored" in caplog.text
 
 
 @pytest.mark.django_db
