@@ -324,3 +324,27 @@ def test_ticker_subscriptions_can_start_with_a_snapshot(sandbox_server, alice_ke
             )
 
     asyncio.run(run())
+
+
+def test_channels_the_sandbox_has_no_data_for_are_error_10_and_the_connection_stays_open(
+    sandbox_server, alice_key
+):
+    ticker = _market(sandbox_server)
+
+    async def run() -> None:
+        async with WsClient(sandbox_server, *alice_key) as ws:
+            for channel in ("communications", "multivariate_market_lifecycle", "order_group_updates"):
+                command_id = await ws.send("subscribe", {"channels": [channel]})
+                error = await ws.recv()
+                assert error["id"] == command_id
+                assert (error["type"], error["msg"]["code"]) == ("error", 10), error
+                assert error["msg"]["msg"].startswith("Channel error"), error
+            # A channel error in a mixed list refuses the whole command, nothing is subscribed.
+            await ws.send("subscribe", {"channels": ["ticker", "pyth_value"], "market_ticker": ticker})
+            assert (await ws.recv())["msg"]["code"] == 10
+            await ws.send("list_subscriptions")
+            assert (await ws.recv())["msg"] == []
+            await ws.send("subscribe", {"channels": ["orderbook_delta"], "market_ticker": ticker})
+            assert (await ws.recv())["type"] == "subscribed"
+
+    asyncio.run(run())
