@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -30,7 +31,23 @@ def error_body(message: str, code: str, details: Any = None) -> dict[str, Any]:
     return {"message": message, "code": code, "details": details if details is not None else {}}
 
 
+def _render_as_json(context: dict[str, Any]) -> None:
+    """Errors are JSON even from views that render something else (the schema's YAML, the docs'
+    HTML): DRF renders the error with the renderer it negotiated for the request."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    _render_as_json(context)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's limit, met when a view reads request.body (the parser has its own check).
+        return Response(
+            error_body("The request body is too large.", "request_too_large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.message, exc.code, exc.details), status=exc.status)
     if isinstance(exc, Http404):

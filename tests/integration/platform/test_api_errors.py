@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +57,38 @@ def test_the_openapi_schema_resolves_every_endpoint_without_warnings():
     with tempfile.NamedTemporaryFile(suffix=".yaml") as out:
         call_command("spectacular", "--fail-on-warn", "--validate", "--file", out.name)
         assert b"/api/v1/bots/import/" in Path(out.name).read_bytes()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_writes_to_unknown_api_paths_are_json_404_not_a_csrf_page(method):
+    # A browser session enforces CSRF; a missing trailing slash falls through to the JSON 404.
+    client = Client(enforce_csrf_checks=True)
+    response = client.generic(method, "/api/v1/auth/login", '{"email": "a@example.com"}', "application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {
+        "message": "No API endpoint at /api/v1/auth/login.",
+        "code": "not_found",
+        "details": {},
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", "/api/docs/"), ("POST", "/api/docs/"), ("DELETE", "/api/schema/"), ("POST", "/api/schema/")],
+)
+def test_wrong_methods_on_the_schema_and_docs_are_json_405(alice_client, method, path):
+    response = alice_client.generic(method, path)
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {
+        "message": f'Method "{method}" not allowed.',
+        "code": "method_not_allowed",
+        "details": {},
+    }
+
+
+def test_an_unacceptable_accept_header_on_the_schema_is_a_json_406(anon_client):
+    response = anon_client.get("/api/schema/", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 406
+    assert response.json()["code"] == "not_acceptable"
