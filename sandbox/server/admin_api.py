@@ -570,12 +570,18 @@ async def faults_get(request: Request, runtime: Runtime) -> Response:
 
 @admin
 async def faults_put(request: Request, runtime: Runtime) -> Response:
-    """PUT /faults {latency_ms?, error_5xx_rate?, rate_429_rate?, ws_drop_rate?, seq_gap_rate?} (partial)."""
+    """PUT /faults {latency_ms?, error_5xx_rate?, rate_429_rate?, ws_drop_rate?, seq_gap_rate?,
+    error_after_rate?, ws_silence_rate?} (partial). Setting ws_silence_rate draws it once for
+    each WebSocket connection open now (faults.py)."""
     body = await json_body(request)
     try:
         settings = runtime.faults.update(body)
     except ValueError as exc:
         raise _bad(str(exc)) from None
+    if "ws_silence_rate" in body and settings.ws_silence_rate > 0:
+        rate = settings.ws_silence_rate
+        silenced = runtime.hub.silence(lambda: runtime.faults.hit(rate))
+        logger.info("sandbox: ws_silence_rate=%s silenced %d WebSocket connection(s)", rate, silenced)
     return json_response(settings.as_json())
 
 

@@ -1,7 +1,17 @@
 """Fault injection, switched on and off through the admin API to exercise clients' error handling.
 
 Faults apply to the Kalshi API only (`/trade-api/...`), never to the admin API. Each is a
-probability (0..1) per request or per message, drawn from a seeded generator.
+probability (0..1) per request, per message or per connection, drawn from a seeded generator.
+
+Two kinds of 5xx: `error_5xx_rate` answers 503 *before* the request has any effect (nothing
+happened, a retry is safe), `error_after_rate` lets a write run to completion (journaled, order
+created or cancelled) and then answers 500 instead of its success: the exchange acted, the
+caller cannot tell (the hook is the response class in `http.py`).
+
+`ws_silence_rate` is drawn once per open WebSocket connection each time it is set (hook:
+`Hub.silence`, from the admin API): a connection that draws it goes silent for good (no data
+frames, no heartbeat pings, no pongs) while its TCP connection stays open, like a half-dead link.
+Connections opened later are not affected; the client must notice the silence itself.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ class FaultSettings:
     rate_429_rate: float = 0.0  # REST requests answered 429 (before any effect)
     ws_drop_rate: float = 0.0  # per outgoing WebSocket message: close the connection instead
     seq_gap_rate: float = 0.0  # per orderbook message: skip one `seq` number
+    error_after_rate: float = 0.0  # REST writes that succeeded: answered 500 anyway (after the effect)
+    ws_silence_rate: float = 0.0  # per open WebSocket connection, when set: silent from then on
 
     def as_json(self) -> dict[str, Any]:
         """The admin API's view."""

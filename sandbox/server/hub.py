@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -89,10 +90,11 @@ class Connection:
         self.queue: deque[str] = deque()
         self.ready = asyncio.Event()
         self.closed = False
+        self.silent = False  # the ws_silence fault: nothing leaves any more (faults.py)
 
     def send(self, text: str) -> None:
         """Queue a text frame."""
-        if self.closed:
+        if self.closed or self.silent:
             return
         self.queue.append(text)
         if len(self.queue) > MAX_QUEUED_MESSAGES:
@@ -106,6 +108,42 @@ class Connection:
     def send_json(self, payload: dict[str, Any]) -> None:
         """Queue a JSON message."""
         self.send(_encode(payload))
+
+    def silence(self) -> None:
+        """Send nothing more, not even heartbeat pings or pongs, and keep the TCP connection open."""
+        self.silent = True
+        self.queue.clear()
+        protocol = _server_protocol(self.websocket)
+        if protocol is None:
+            logger.warning("sandbox: ws_silence could not reach the server protocol; pings continue")
+            return
+        protocol.stop_keepalive()  # no more heartbeat pings
+        # Pings from the peer are answered by the protocol itself: swallow those pongs.
+        protocol.handle_ping = protocol.conn.data_to_send
+
+
+def _server_protocol(websocket: WebSocket) -> Any:
+    """uvicorn's WebSocket protocol object behind a Starlette WebSocket, or None: the ASGI `send`
+    is its bound method, wrapped in closures by Starlette's exception handling. Used only by the
+    ws_silence fault, the one thing the ASGI interface cannot express (silencing control frames)."""
+    todo: list[Any] = [getattr(websocket, "_send", None)]
+    for _ in range(16):
+        if not todo:
+            break
+        function = todo.pop()
+        owner = getattr(function, "__self__", None)
+        if owner is not None and all(
+            hasattr(owner, name) for name in ("stop_keepalive", "conn", "handle_ping")
+        ):
+            return owner
+        for cell in getattr(function, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if callable(value):
+                todo.append(value)
+    return None
 
 
 class Hub:
@@ -164,6 +202,15 @@ class Hub:
             if connection.websocket.application_state == WebSocketState.CONNECTED:
                 with contextlib.suppress(RuntimeError, OSError):
                     await connection.websocket.close(code=1012)
+
+    def silence(self, draw: Callable[[], bool]) -> int:
+        """The ws_silence fault: each open connection for which `draw()` is true goes silent."""
+        silenced = 0
+        for connection in list(self.connections):
+            if not connection.closed and not connection.silent and draw():
+                connection.silence()
+                silenced += 1
+        return silenced
 
     def index(self, subscription: Subscription) -> None:
         """Register a subscription for fan-out."""

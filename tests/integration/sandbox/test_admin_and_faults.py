@@ -11,9 +11,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from kalshi_python_sync.auth import KalshiAuth
 
 from tests.integration.conftest import SandboxServer, _database_url
 from tests.integration.sandbox.client import KalshiTestClient, setup_market
@@ -290,6 +292,8 @@ def test_injected_faults_switch_on_and_off(sandbox_server: SandboxServer):
             "rate_429_rate": 0.0,
             "ws_drop_rate": 0.0,
             "seq_gap_rate": 0.0,
+            "error_after_rate": 0.0,
+            "ws_silence_rate": 0.0,
         }
     public.call("GET", "/exchange/status", signed=False, expect=200)
 
@@ -326,3 +330,93 @@ def test_websocket_faults_drop_connections_and_skip_seq(sandbox_server: SandboxS
         asyncio.run(run())
     finally:
         sandbox_server.admin("DELETE", "/faults")
+
+
+def test_error_after_answers_500_once_the_write_took_effect(sandbox_server: SandboxServer):
+    ticker = setup_market(sandbox_server, _ticker("EAF"))
+    key = sandbox_server.create_account("fault-after", "100.00")
+    alice = KalshiTestClient(sandbox_server, *key)
+    client_order_id = str(uuid.uuid4())
+    try:
+        assert sandbox_server.admin("PUT", "/faults", json={"error_after_rate": 1.0}).status_code == 200
+        body = alice.create(ticker, "bid", "0.2000", "1", client_order_id=client_order_id)
+        assert body["error"]["code"] == "internal_error"
+        # Reads, refusals and the admin API answer as usual.
+        orders = alice.call("GET", "/portfolio/orders", params={"ticker": ticker}, expect=200)["orders"]
+        assert [o["client_order_id"] for o in orders] == [client_order_id]  # the create happened
+        refused = alice.create(ticker, "bid", "0.2050", "1")  # off the cent grid: 400 as usual
+        assert refused["error"]["code"] == "invalid_price"
+        assert sandbox_server.admin("GET", "/faults").status_code == 200
+        # A cancel takes effect too, then answers 500.
+        order_id = orders[0]["order_id"]
+        cancelled = alice.call(
+            "DELETE", f"/portfolio/events/orders/{order_id}", "/portfolio/events/orders/{order_id}"
+        )
+        assert cancelled["error"]["code"] == "internal_error"
+        order = alice.call(
+            "GET", f"/portfolio/orders/{order_id}", "/portfolio/orders/{order_id}", expect=200
+        )["order"]
+        assert order["status"] == "canceled"
+        again = alice.create(ticker, "bid", "0.2000", "1", client_order_id=client_order_id)
+        assert again["error"]["code"] == "order_already_exists"  # errors are not replaced
+    finally:
+        sandbox_server.admin("DELETE", "/faults")
+    created = alice.create(ticker, "bid", "0.2000", "1")
+    assert "order_id" in created
+
+
+def test_ws_silence_stops_every_frame_of_open_connections_but_keeps_them_open(sandbox_factory):
+    import websockets
+    from websockets.asyncio.client import ClientConnection
+    from websockets.protocol import State
+
+    server = sandbox_factory(extra=["--ws-heartbeat-seconds", "0.3"])
+    ticker = setup_market(server, _ticker("WSS"))
+    key = server.create_account("fault-silence", "100.00")
+    alice = KalshiTestClient(server, *key)
+
+    class Counting(ClientConnection):
+        frames = 0
+
+        def process_event(self, event: Any) -> None:
+            self.frames += 1
+            super().process_event(event)
+
+    async def connect() -> Counting:
+        headers = KalshiAuth(*key).create_auth_headers("GET", "/trade-api/ws/v2")
+        ws = await websockets.connect(
+            server.ws_url, additional_headers=headers, ping_interval=None, create_connection=Counting
+        )
+        assert isinstance(ws, Counting)
+        return ws
+
+    async def run() -> None:
+        ws = await connect()
+        subscribe = {"channels": ["orderbook_delta"], "market_ticker": ticker}
+        await ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": subscribe}))
+        assert json.loads(await ws.recv())["type"] == "subscribed"
+        assert json.loads(await ws.recv())["type"] == "orderbook_snapshot"
+        before = ws.frames
+        await asyncio.sleep(0.8)
+        assert ws.frames > before  # heartbeat pings arrive while healthy
+        assert server.admin("PUT", "/faults", json={"ws_silence_rate": 1.0}).status_code == 200
+        await asyncio.sleep(0.1)
+        silent_from = ws.frames
+        await asyncio.to_thread(alice.create, ticker, "bid", "0.2000", "1")  # would be a delta
+        pong = await ws.ping()
+        await ws.send(json.dumps({"id": 2, "cmd": "list_subscriptions"}))
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(pong), 1.5)
+        assert ws.frames == silent_from  # no data, no ping, no pong
+        assert ws.state is State.OPEN  # and the TCP connection is still there
+        # A connection opened afterwards is healthy.
+        fresh = await connect()
+        await fresh.send(json.dumps({"id": 1, "cmd": "subscribe", "params": subscribe}))
+        assert json.loads(await asyncio.wait_for(fresh.recv(), 5))["type"] == "subscribed"
+        await fresh.close()
+        ws.transport.abort()
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.admin("DELETE", "/faults")
