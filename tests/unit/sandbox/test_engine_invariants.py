@@ -89,8 +89,8 @@ def streams(draw: st.DrawFn) -> list[tuple[Any, ...]]:
     # Weighted by a sampled kind: st.one_of(create, create, ...) would not weigh anything, as it
     # drops repeated branches (each of its distinct branches is about equally likely).
     kinds = {"create": create, "order": order_op, "other": other_op}
-    op = st.sampled_from(["create"] * 4 + ["order"] * 2 + ["other"]).flatmap(kinds.__getitem__)
-    ops = draw(st.lists(op, min_size=20, max_size=80))
+    any_op = st.sampled_from(["create"] * 4 + ["order"] * 2 + ["other"]).flatmap(kinds.__getitem__)
+    ops = draw(st.lists(any_op, min_size=20, max_size=80))
     creates = 0
     for index, op in enumerate(ops):
         if op[0] != "create":
