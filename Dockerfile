@@ -20,8 +20,12 @@ COPY demo/ demo/
 COPY manage.py ./
 RUN pip install --no-cache-dir -c requirements.lock .
 COPY --from=frontend /build/dist frontend/dist
-RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=build CREDENTIALS_ENCRYPTION_KEYS=build \
-    SANDBOX_ADMIN_TOKEN=build python manage.py collectstatic --noinput
+# collectstatic loads the production settings, which refuse to start without their secrets. These
+# placeholders exist only in this build step (an all-zero, well-formed Fernet key: nothing is
+# encrypted here); the running containers get the real ones from the environment.
+RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=build-only \
+    CREDENTIALS_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    SANDBOX_ADMIN_TOKEN=build-only python manage.py collectstatic --noinput
 RUN useradd --create-home app
 USER app
 EXPOSE 8000

@@ -8,6 +8,8 @@ from pathlib import Path
 import django_stubs_ext
 import environ
 
+from .encryption_keys import encryption_keys_from_env
+
 # Lets annotations like ModelAdmin[User] and QuerySet[Bot] work at runtime.
 django_stubs_ext.monkeypatch()
 
@@ -58,7 +60,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
-WSGI_APPLICATION = None
 
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 TEMPLATES = [
@@ -143,9 +144,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.HardenedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler.api_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 100,
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kalshi Bot Builder API",
@@ -173,14 +171,10 @@ CELERY_BEAT_SCHEDULE = {
     "execution.prune_exchange_calls": {"task": "execution.prune_exchange_calls", "schedule": 24 * 3600},
 }
 
-# Exchange-credential encryption: a comma-separated list of Fernet keys, newest first
-# (MultiFernet encrypts with the first and decrypts with any, which is how rotation works).
-CREDENTIALS_ENCRYPTION_KEYS: list[str] = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[])
-_keys_file = env.str("CREDENTIALS_ENCRYPTION_KEYS_FILE", default="")
-if _keys_file:
-    CREDENTIALS_ENCRYPTION_KEYS = [
-        line.strip() for line in Path(_keys_file).read_text().splitlines() if line.strip()
-    ]
+# Exchange-credential encryption: Fernet keys, newest first (MultiFernet encrypts with the first
+# and decrypts with any, which is how rotation works), from CREDENTIALS_ENCRYPTION_KEYS or
+# CREDENTIALS_ENCRYPTION_KEYS_FILE. A malformed key stops the process here, not at first use.
+CREDENTIALS_ENCRYPTION_KEYS: list[str] = encryption_keys_from_env(env)
 
 # The built-in sandbox exchange (its own process, or in-process in the embedded mode).
 SANDBOX_HOST = env.str("SANDBOX_HOST", default="127.0.0.1")

@@ -5,10 +5,9 @@ instead, with the same code."""
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, VAR_DIR, env
+from .base import VAR_DIR, env
 from .devkeys import dev_encryption_keys, dev_secret_key
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = SECRET_KEY or dev_secret_key(VAR_DIR)  # noqa: F405
 CREDENTIALS_ENCRYPTION_KEYS = CREDENTIALS_ENCRYPTION_KEYS or dev_encryption_keys(VAR_DIR)  # noqa: F405
 SANDBOX_ADMIN_TOKEN = SANDBOX_ADMIN_TOKEN or dev_secret_key(VAR_DIR)[:32]  # noqa: F405
@@ -41,8 +40,7 @@ if EMBEDDED:
     CELERY_TASK_EAGER_PROPAGATES = True
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"
-else:
-    CELERY_BROKER_URL = REDIS_URL
+# Otherwise base's CELERY_BROKER_URL stands: CELERY_BROKER_URL if set, else REDIS_URL.
 
 # Serve the built editor straight from frontend/dist without collectstatic.
 WHITENOISE_USE_FINDERS = True

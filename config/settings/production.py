@@ -9,6 +9,7 @@ from .base import CREDENTIALS_ENCRYPTION_KEYS, SANDBOX_ADMIN_TOKEN, SECRET_KEY, 
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+# base has already refused malformed keys (config/settings/encryption_keys.py).
 if not CREDENTIALS_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "CREDENTIALS_ENCRYPTION_KEYS (or CREDENTIALS_ENCRYPTION_KEYS_FILE) must be set in production: "

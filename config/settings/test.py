@@ -7,9 +7,8 @@ from .base import VAR_DIR, env
 from .devkeys import dev_encryption_keys, dev_secret_key
 
 SECRET_KEY = dev_secret_key(VAR_DIR)
-CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[]) or dev_encryption_keys(
-    VAR_DIR, warn=False
-)
+# Like local: CREDENTIALS_ENCRYPTION_KEYS(_FILE) when set, else the checkout's development key.
+CREDENTIALS_ENCRYPTION_KEYS = CREDENTIALS_ENCRYPTION_KEYS or dev_encryption_keys(VAR_DIR)  # noqa: F405
 SANDBOX_ADMIN_TOKEN = "test-admin-token"  # noqa: S105 (a test fixture, not a secret)
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15")
