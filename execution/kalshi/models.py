@@ -876,12 +876,14 @@ class CancelResult:
 
 @dataclass(frozen=True, slots=True)
 class DecreaseResult:
-    """The answer to a decrease."""
+    """The answer to a decrease. `from_lookup` is True when a retried `reduce_to` was refused
+    because an earlier attempt had already done it, and this result was read from the order."""
 
     order_id: str
     client_order_id: str | None
     remaining_count: int
     ts_ms: int | None
+    from_lookup: bool = False
 
     @classmethod
     def from_wire(cls, data: object) -> DecreaseResult:

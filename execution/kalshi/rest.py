@@ -869,9 +869,27 @@ class KalshiClient:
             body["reduce_to"] = format_count(reduce_to)
         if market_ticker is not None:
             body["market_ticker"] = market_ticker
-        # reduce_to is idempotent; reduce_by twice would reduce twice.
+        # reduce_to is idempotent; reduce_by twice would reduce twice, so it is retried only when
+        # the exchange surely did nothing (429, connection never made).
         mode: RetryMode = "all" if reduce_to is not None else "safe"
-        answer = self.request(
-            "POST", f"/portfolio/events/orders/{_seg(order_id)}/decrease", body=body, retry=mode
-        )
+        state = _CallState()
+        try:
+            answer = self.request(
+                "POST",
+                f"/portfolio/events/orders/{_seg(order_id)}/decrease",
+                body=body,
+                retry=mode,
+                state=state,
+            )
+        except (err.BadRequest, err.NotFound):
+            # A retry after an attempt that may have run is refused when that attempt did it
+            # ("reduce_to must be below the remaining count", or the order is gone): check.
+            if reduce_to is None or not state.ambiguous:
+                raise
+            order = self.order(order_id)
+            if order.remaining_count > reduce_to:
+                raise
+            return DecreaseResult(
+                order.order_id, order.client_order_id or None, order.remaining_count, None, from_lookup=True
+            )
         return DecreaseResult.from_wire(answer)

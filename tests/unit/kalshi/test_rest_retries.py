@@ -224,6 +224,29 @@ def test_decrease_by_is_not_repeated_after_an_ambiguous_failure_but_decrease_to_
     assert client.decrease_order("o-1", reduce_to=100).remaining_count == 100
 
 
+def test_a_retried_reduce_to_refused_because_the_first_attempt_did_it_is_confirmed_from_the_order():
+    session = ScriptedSession(
+        response(500, {"error": {"code": "internal_error", "message": "lost"}}),  # it ran, answer lost
+        response(400, {"error": {"code": "invalid_order_size", "message": "below the remaining count"}}),
+        response(200, {"order": PLACED | {"remaining_count_fp": "1.00"}}),
+    )
+    client, _ = make(session)
+    result = client.decrease_order(PLACED["order_id"], reduce_to=100)
+    assert (result.remaining_count, result.from_lookup) == (100, True)
+    # Without an earlier ambiguous attempt, the refusal is the caller's.
+    session.add(response(400, {"error": {"code": "invalid_order_size", "message": "below"}}))
+    with pytest.raises(e.InvalidOrderSize):
+        client.decrease_order(PLACED["order_id"], reduce_to=100)
+    # And if the order still has more than asked, the refusal stands.
+    session.add(
+        UNAVAILABLE,
+        response(400, {"error": {"code": "invalid_order_size", "message": "below"}}),
+        response(200, {"order": PLACED}),
+    )
+    with pytest.raises(e.InvalidOrderSize):
+        client.decrease_order(PLACED["order_id"], reduce_to=100)
+
+
 def test_a_cancel_whose_first_answer_was_lost_is_confirmed_from_the_order():
     session = ScriptedSession(
         requests.exceptions.ReadTimeout("lost"),
