@@ -1,7 +1,11 @@
-"""/healthz: is each service this process depends on reachable? 503 when one is not."""
+"""/healthz: is each service this process depends on reachable? 503 when one is not.
+
+The body is public (load balancers, uptime checks), so a failed check shows only the error's
+class; the detail (hosts, ports, messages) goes to the log."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -12,6 +16,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from config.celery_app import app as celery_app
+
+logger = logging.getLogger(__name__)
 
 
 def _check_database() -> None:
@@ -39,12 +45,13 @@ def _check_workers() -> None:
     ping.apply_async(queue="default").get(timeout=3)
 
 
-def _run(check: Callable[[], None]) -> dict[str, object]:
+def _run(name: str, check: Callable[[], None]) -> dict[str, object]:
     started = time.perf_counter()
     try:
         check()
     except Exception as exc:
-        return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        logger.warning("Health check %s failed: %s: %s", name, type(exc).__name__, exc)
+        return {"status": "down", "error": type(exc).__name__}
     return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
@@ -55,9 +62,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["broker"] = _check_broker
         if request.GET.get("workers") == "1":
             checks["workers"] = _check_workers
-    results = {name: _run(check) for name, check in checks.items()}
+    results = {name: _run(name, check) for name, check in checks.items()}
     healthy = all(r["status"] == "ok" for r in results.values())
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ok" if healthy else "degraded", "embedded": settings.EMBEDDED, "checks": results},
         status=200 if healthy else 503,
     )
+    # Each failed check is logged above as a warning; django.request would add an ERROR line
+    # ("Service Unavailable: /healthz") for every probe while a service is down.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

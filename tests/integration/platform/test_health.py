@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
+from django.db import connections
 from django.test import override_settings
+
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +36,7 @@ def test_healthz_is_503_when_the_cache_is_down(client):
     assert body["status"] == "degraded"
     assert body["checks"]["cache"]["status"] == "down"
     assert body["checks"]["database"]["status"] == "ok"
+    assert "127.0.0.1" not in response.content.decode()
 
 
 def test_healthz_is_503_when_the_broker_is_down(client, monkeypatch):
@@ -40,3 +46,27 @@ def test_healthz_is_503_when_the_broker_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["status"] == "down"
+
+
+def test_healthz_is_503_when_the_database_is_down(client, monkeypatch, caplog):
+    from core import health
+
+    # A second connection to the same database, on a port where nothing listens.
+    dead_port = free_port()
+    real = connections["default"]
+    dead = type(real)(dict(real.settings_dict, PORT=dead_port, CONN_MAX_AGE=0), "default")
+    monkeypatch.setattr(health, "connection", dead)
+    with caplog.at_level(logging.WARNING):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"] == {"status": "down", "error": "OperationalError"}
+    assert body["checks"]["cache"]["status"] == "ok"
+    # The public body names no host or port; the log has the detail, as a warning.
+    assert str(dead_port) not in response.content.decode()
+    assert "127.0.0.1" not in response.content.decode()
+    failures = [r for r in caplog.records if "Health check database failed" in r.getMessage()]
+    assert [r.levelno for r in failures] == [logging.WARNING]
+    assert str(dead_port) in failures[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
