@@ -134,6 +134,16 @@ class Settle(NamedTuple):
     ticker: str
 
 
+class SetSeriesFees(NamedTuple):
+    """A series' fee schedule changed (Kalshi: GET /series/fee_changes): every market of the series
+    charges the new fees on its trades from now on."""
+
+    ts_ms: int
+    series_ticker: str
+    fee_type: str
+    fee_multiplier: int  # 10_000 = 1.0
+
+
 class SetExchangeStatus(NamedTuple):
     """Exchange-wide switches (API.md §9: exchange pause vs trading pause)."""
 
@@ -161,6 +171,7 @@ Command = (
     | SetCloseTime
     | Determine
     | Settle
+    | SetSeriesFees
     | SetExchangeStatus
     | Tick
 )

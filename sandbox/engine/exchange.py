@@ -41,6 +41,7 @@ from sandbox.engine.commands import (
     SetCloseTime,
     SetExchangeStatus,
     SetMarketStatus,
+    SetSeriesFees,
     Settle,
     Tick,
 )
@@ -149,6 +150,7 @@ class Exchange:
             SetCloseTime: self._set_close_time,
             Determine: self._determine,
             Settle: self._settle,
+            SetSeriesFees: self._set_series_fees,
             SetExchangeStatus: self._set_exchange_status,
             Tick: self._tick,
         }
@@ -351,6 +353,29 @@ class Exchange:
             )
         self._finalize(market)
         self._schedule()
+        return Result(ts_ms=self.now_ms)
+
+    def _set_series_fees(self, command: SetSeriesFees) -> Result:
+        """New fees for every market of a series. Resting orders reserve their fee bound at the new
+        rates; a member whose available balance the change would make negative has its orders in
+        that market cancelled, lowest priority first, until it is not (collateral rule)."""
+        if command.fee_type not in FEE_TYPES:
+            return _reject(errors.INVALID_PARAMETERS, f"unsupported fee_type {command.fee_type}")
+        if not 0 <= command.fee_multiplier <= 100_000:
+            return _reject(errors.INVALID_PARAMETERS, "fee_multiplier must be within [0, 10]")
+        for market in self.markets.values():
+            if market.series_ticker != command.series_ticker:
+                continue
+            market.set_fees(command.fee_type, command.fee_multiplier)
+            live = [order for side in market.book.sides for order in side.live_orders()]
+            for order in live:  # a resting order only ever trades as a maker, at its own price
+                set_fee_bound(order.exposure, order, market.maker_bounds[order.price])
+            for exposure in {id(order.exposure): order.exposure for order in live}.values():
+                refresh(exposure)
+            for order in reversed(live):
+                if order.exposure.account.available < 0:
+                    self._cancel_live(order, market)
+            self._publish_ticker(market)
         return Result(ts_ms=self.now_ms)
 
     def _set_exchange_status(self, command: SetExchangeStatus) -> Result:

@@ -26,6 +26,7 @@ from sandbox.engine.commands import (
     SetCloseTime,
     SetExchangeStatus,
     SetMarketStatus,
+    SetSeriesFees,
     Settle,
     Tick,
 )
@@ -44,6 +45,7 @@ _TAGS: Final[dict[type, str]] = {
     SetCloseTime: "close_time",
     Determine: "determine",
     Settle: "settle",
+    SetSeriesFees: "series_fees",
     SetExchangeStatus: "exchange",
     Tick: "tick",
 }
@@ -175,6 +177,8 @@ def state_hash(exchange: Exchange) -> str:
         put(
             ticker,
             m.status,
+            m.fee_type,
+            m.fee_multiplier,
             m.open_ms,
             m.close_ms,
             m.result,

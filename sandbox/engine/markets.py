@@ -119,6 +119,7 @@ class Market:
         "dollar_volume",
         "event_ticker",
         "fee_multiplier",
+        "fee_type",
         "grid",
         "last_price",
         "last_size",
@@ -175,15 +176,7 @@ class Market:
         self.grid = grid
         self.price_level_structure = price_level_structure
         self.taker_rate = TAKER_RATE
-        self.maker_rate = maker_rate(fee_type)
-        self.fee_multiplier = fee_multiplier
-        # trade_fee(rate, multiplier, count, p) == ceil(num x count x p x (1-p) / den) $0.0001s
-        self.taker_fee_num, self.taker_fee_den = fee_fraction(self.taker_rate, fee_multiplier)
-        self.maker_fee_num, self.maker_fee_den = fee_fraction(self.maker_rate, fee_multiplier)
-        # YES price -> fee per count unit of a fill as a maker at that price, rounded up
-        self.maker_bounds = FeeBounds(lambda price: trade_fee(*self.maker_rate, fee_multiplier, 1, price))
-        # leg price -> bound on the fee per count unit of a taker buying its leg at <= that price
-        self.taker_bounds = FeeBounds(lambda leg: fee_per_count_bound(*self.taker_rate, fee_multiplier, leg))
+        self.set_fees(fee_type, fee_multiplier)
         self.open_ms = open_ms
         self.close_ms = close_ms
         self.settlement_timer_s = settlement_timer_s
@@ -207,6 +200,20 @@ class Market:
         self.trades: list[TradeRecord] = []
         self.volume_window: deque[tuple[int, int]] = deque()  # (ts_ms, count) for volume_24h
         self.last_ticker: TickerState = (0, 0, 0, 0, 0, 0, 0, 0)
+
+    def set_fees(self, fee_type: str, fee_multiplier: int) -> None:
+        """Use a (new) series fee schedule for the trades from now on (10_000 = multiplier 1.0)."""
+        self.fee_type = fee_type
+        self.maker_rate = maker_rate(fee_type)
+        self.fee_multiplier = fee_multiplier
+        # trade_fee(rate, multiplier, count, p) == ceil(num x count x p x (1-p) / den) $0.0001s
+        self.taker_fee_num, self.taker_fee_den = fee_fraction(self.taker_rate, fee_multiplier)
+        self.maker_fee_num, self.maker_fee_den = fee_fraction(self.maker_rate, fee_multiplier)
+        maker, taker = self.maker_rate, self.taker_rate
+        # YES price -> fee per count unit of a fill as a maker at that price, rounded up
+        self.maker_bounds = FeeBounds(lambda price: trade_fee(*maker, fee_multiplier, 1, price))
+        # leg price -> bound on the fee per count unit of a taker buying its leg at <= that price
+        self.taker_bounds = FeeBounds(lambda leg: fee_per_count_bound(*taker, fee_multiplier, leg))
 
     def maker_fee_bound(self, price: int) -> int:
         """Fee per count unit of a fill as a maker at its own (YES) `price`, rounded up (cached)."""

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from django.db import InterfaceError, OperationalError, connection
 
 from sandbox import services
-from sandbox.engine.commands import Command, Deposit, Init, ListMarket, OpenAccount, Tick
+from sandbox.engine.commands import Command, Deposit, Init, ListMarket, OpenAccount, SetSeriesFees, Tick
 from sandbox.engine.events import Result
 from sandbox.engine.exchange import Exchange
 from sandbox.engine.journal import decode, encode
@@ -196,6 +196,28 @@ class Runtime:
                     list_market_command(self.stamp(), row, info.fee_type, info.fee_multiplier_bp, info.ticker)
                 )
         await self.journal_pending_deposits()
+        await self.sync_series_fees()
+
+    async def sync_series_fees(self) -> None:
+        """Journal a fee change for each series whose markets charge other fees than the catalog
+        says (the admin API updates a series there): existing markets follow their series' fee
+        schedule, as on Kalshi (API.md §9; GET /series/fee_changes)."""
+        series = self.catalog.series
+        stale = sorted(
+            {
+                market.series_ticker
+                for market in self.exchange.markets.values()
+                if (info := series.get(market.series_ticker)) is not None
+                and (market.fee_type, market.fee_multiplier) != (info.fee_type, info.fee_multiplier_bp)
+            }
+        )
+        for ticker in stale:
+            info = series[ticker]
+            result = await self.submit(
+                SetSeriesFees(self.stamp(), ticker, info.fee_type, info.fee_multiplier_bp)
+            )
+            if result.error is not None:
+                logger.warning("sandbox: fee change of %s refused: %s", ticker, result.error.message)
 
     async def journal_pending_deposits(self) -> None:
         """Journal deposits recorded in the database (by the admin API or `sandbox_key`)."""
@@ -306,13 +328,15 @@ class Runtime:
                     return
 
     async def _sync_loop(self) -> None:
-        """Pick up deposits written to the database by other processes (`sandbox_key`)."""
+        """Pick up deposits written to the database by other processes (`sandbox_key`), and series
+        fee changes made through the admin API."""
         while True:
             await asyncio.sleep(1.0)
             if not self.started or self.failure is not None:
                 continue
             try:
                 await self.journal_pending_deposits()
+                await self.sync_series_fees()
             except JournalUnavailable:
                 return
             except Exception:

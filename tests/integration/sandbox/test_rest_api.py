@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -310,3 +311,29 @@ def test_closing_a_market_that_has_not_opened_closes_it(sandbox_server, alice, p
         expect=409,
     )
     assert order["error"]["code"] == "MARKET_INACTIVE"
+
+
+def test_a_series_fee_change_applies_to_its_existing_markets(sandbox_server, alice, bob):
+    series = f"KXSBXFEE{uuid.uuid4().hex[:6].upper()}"
+    ticker = setup_market(sandbox_server, f"{series}-M1", series=series)  # quadratic: no maker fee
+    balance = alice.call("GET", "/portfolio/balance", expect=200)["balance"]
+    alice.create(ticker, "bid", "0.5000", "10")
+    reserved = balance - alice.call("GET", "/portfolio/balance", expect=200)["balance"]
+    update = {
+        "ticker": series,
+        "title": "Fees",
+        "fee_type": "quadratic_with_maker_fees",
+        "fee_multiplier": "2",
+    }
+    response = sandbox_server.admin("POST", "/series", json=update)
+    assert response.status_code == 201, response.text
+    assert response.json()["series"]["fee_type"] == "quadratic_with_maker_fees"
+    # The resting bid now reserves a maker fee allowance too (the runtime syncs within a second).
+    deadline = time.monotonic() + 5
+    while balance - alice.call("GET", "/portfolio/balance", expect=200)["balance"] == reserved:
+        assert time.monotonic() < deadline, "the fee change did not reach the market"
+        time.sleep(0.1)
+    bob.create(ticker, "ask", "0.5000", "10", time_in_force="immediate_or_cancel")
+    fills = alice.call("GET", "/portfolio/fills", params={"ticker": ticker}, expect=200)["fills"]
+    # 0.0175 x 2 x 10 x 0.50 x 0.50 = $0.0875, floored into the balance as $0.09.
+    assert [(f["is_taker"], f["fee_cost"]) for f in fills] == [(False, "0.0900")]

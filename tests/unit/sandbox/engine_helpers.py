@@ -70,14 +70,15 @@ class Harness:
         timer_s: int = 0,
         market_type: str = "binary",
         open_in_ms: int = 0,
+        series: str = "KXTEST",
     ) -> str:
         ranges = tuple(tuple(band) for band in PRICE_LEVEL_STRUCTURES[structure])
         result = self.apply(
             ListMarket(
                 self.now,
                 ticker,
-                "KXTEST-EV",
-                "KXTEST",
+                f"{series}-EV",
+                series,
                 market_type,
                 structure,
                 ranges,  # type: ignore[arg-type]

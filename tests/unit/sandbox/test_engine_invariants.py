@@ -24,11 +24,13 @@ from sandbox.engine.commands import (
     DecreaseOrder,
     Determine,
     SetMarketStatus,
+    SetSeriesFees,
     Settle,
     Tick,
 )
 from sandbox.engine.events import FillRecord
 from sandbox.engine.exchange import Exchange
+from sandbox.engine.fees import FEE_TYPES
 from sandbox.engine.journal import decode, encode, replay, state_hash
 from sandbox.engine.markets import ACTIVE, FINALIZED, INACTIVE
 from sandbox.engine.units import PRICE_ONE
@@ -76,7 +78,9 @@ order_op = st.tuples(
 )
 # A pause refuses creates until an activate (which cancels every resting order): pauses are rare
 # and activates more common, so that a paused market does not stay paused for the whole example.
-other_op = st.tuples(st.sampled_from(["tick"] * 14 + ["pause"] + ["activate"] * 3), st.integers(0, 2_000))
+other_op = st.tuples(
+    st.sampled_from(["tick"] * 14 + ["pause"] + ["activate"] * 3 + ["fees"]), st.integers(0, 2_000)
+)
 
 
 @st.composite
@@ -215,6 +219,9 @@ def _run(h: Harness, stream: list[tuple[Any, ...]]) -> None:
         elif kind == "tick":
             h.now += op[1]
             h.apply(Tick(h.now))
+        elif kind == "fees":  # both markets are of series KXTEST
+            fee_type = FEE_TYPES[op[1] % len(FEE_TYPES)]
+            h.apply(SetSeriesFees(h.tick(), "KXTEST", fee_type, (0, 5_000, 10_000, 100_000)[op[1] % 4]))
         else:
             ticker = sorted(MARKETS)[op[1] % len(MARKETS)]
             status = exchange.markets[ticker].status
@@ -273,7 +280,7 @@ def _random_stream(rng: random.Random, length: int) -> list[tuple[Any, ...]]:
                 )
             )
         else:
-            ops.append((rng.choice(["tick"] * 18 + ["pause", "activate"]), rng.randrange(2_000)))
+            ops.append((rng.choice(["tick"] * 18 + ["pause", "activate", "fees"]), rng.randrange(2_000)))
     return ops
 
 
