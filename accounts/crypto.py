@@ -19,6 +19,10 @@ class InvalidPrivateKey(ValueError):
     """The uploaded text is not a usable Kalshi RSA private key."""
 
 
+class UndecryptableCredential(RuntimeError):
+    """A stored key cannot be decrypted with any of CREDENTIALS_ENCRYPTION_KEYS."""
+
+
 @dataclass(frozen=True, slots=True)
 class PrivateKeyMaterial:
     """A decrypted private key for the signing code. Its repr never shows the key."""
@@ -75,15 +79,21 @@ def encrypt(plaintext: bytes) -> bytes:
     return fernet().encrypt(plaintext)
 
 
+_UNDECRYPTABLE = (
+    "A stored credential cannot be decrypted with CREDENTIALS_ENCRYPTION_KEYS (was a key removed?)"
+)
+
+
 def decrypt(token: bytes) -> bytes:
     try:
         return fernet().decrypt(bytes(token))
     except InvalidToken as exc:
-        raise RuntimeError(
-            "A stored credential cannot be decrypted with CREDENTIALS_ENCRYPTION_KEYS (was a key removed?)"
-        ) from exc
+        raise UndecryptableCredential(_UNDECRYPTABLE) from exc
 
 
 def rotate(token: bytes) -> bytes:
     """Re-encrypt under the newest key (MultiFernet.rotate keeps the original timestamp)."""
-    return fernet().rotate(bytes(token))
+    try:
+        return fernet().rotate(bytes(token))
+    except InvalidToken as exc:
+        raise UndecryptableCredential(_UNDECRYPTABLE) from exc

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 
-from django.contrib.auth import password_validation
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
-from accounts import crypto
+from accounts import crypto, login_throttle
 from accounts.models import ApiToken, AuditEvent, Environment, ExchangeCredential, User
 from accounts.selectors import credential_get, token_get
 from core.errors import ApplicationError
@@ -25,8 +27,17 @@ def audit_record(*, user: User | None, action: str, target: str = "", ip_address
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str) -> User:
-    """Create a user after Django's password validators accept the password."""
+def user_register(*, email: str, password: str, ip_address: str | None = None) -> User:
+    """Create a user after Django's password validators accept the password (throttled per address)."""
+    if ip_address is not None:
+        if login_throttle.registration_is_throttled(ip_address=ip_address):
+            raise ApplicationError(
+                "Too many sign-ups from this address. Try again later.",
+                code="register_throttled",
+                status=429,
+                details={"retry_after_seconds": settings.REGISTER_WINDOW_SECONDS},
+            )
+        login_throttle.registration_record(ip_address=ip_address)
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email=email).exists():
         raise ApplicationError(
@@ -52,6 +63,28 @@ def user_register(*, email: str, password: str) -> User:
         ) from exc
     audit_record(user=user, action="user.registered")
     transaction.on_commit(lambda: _provision_sandbox_credential(user.pk))
+    return user
+
+
+def user_authenticate(*, email: str, password: str, ip_address: str) -> User:
+    """Check a sign-in (throttled per address and email, and per address across emails), audited."""
+    email = email.lower()
+    if login_throttle.login_is_locked(ip_address=ip_address, email=email):
+        raise ApplicationError(
+            "Too many failed sign-in attempts. Wait a few minutes and try again.",
+            code="login_throttled",
+            status=429,
+            details={"retry_after_seconds": settings.LOGIN_FAILURE_WINDOW_SECONDS},
+        )
+    user = authenticate(None, username=email, password=password)
+    if not isinstance(user, User):
+        login_throttle.login_failure_record(ip_address=ip_address, email=email)
+        audit_record(
+            user=User.objects.filter(email=email).first(), action="login.failed", ip_address=ip_address
+        )
+        raise ApplicationError("Wrong email or password.", code="invalid_credentials", status=400)
+    login_throttle.login_failures_clear(ip_address=ip_address, email=email)
+    audit_record(user=user, action="login.succeeded", ip_address=ip_address)
     return user
 
 
@@ -89,6 +122,21 @@ def token_revoke(*, user: User, token_id: int) -> None:
     token.delete()
 
 
+def _label_taken(*, user: User, environment: str, label: str, exclude_pk: int | None = None) -> bool:
+    others = ExchangeCredential.objects.filter(user=user, environment=environment, label=label)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.exists()
+
+
+def _duplicate_label() -> ApplicationError:
+    return ApplicationError(
+        "You already have a credential with this label in this environment.",
+        code="duplicate_label",
+        details={"label": ["Already used in this environment."]},
+    )
+
+
 @transaction.atomic
 def credential_create(
     *, user: User, environment: str, label: str, key_id: str, private_key: str
@@ -105,20 +153,24 @@ def credential_create(
         raise ApplicationError(
             f"private_key: {exc}", code="invalid_private_key", details={"private_key": [str(exc)]}
         ) from exc
-    if ExchangeCredential.objects.filter(user=user, environment=environment, label=label).exists():
-        raise ApplicationError(
-            "You already have a credential with this label in this environment.",
-            code="duplicate_label",
-            details={"label": ["Already used in this environment."]},
-        )
-    credential = ExchangeCredential.objects.create(
-        user=user,
-        environment=environment,
-        label=label,
-        key_id=key_id,
-        encrypted_private_key=crypto.encrypt(private_key.strip().encode() + b"\n"),
-        fingerprint=crypto.public_key_fingerprint(key),
-    )
+    if _label_taken(user=user, environment=environment, label=label):
+        raise _duplicate_label()
+    try:
+        # A savepoint: when a concurrent request takes the label between the check and the
+        # insert, the unique constraint refuses it and this transaction stays usable.
+        with transaction.atomic():
+            credential = ExchangeCredential.objects.create(
+                user=user,
+                environment=environment,
+                label=label,
+                key_id=key_id,
+                encrypted_private_key=crypto.encrypt(private_key.strip().encode() + b"\n"),
+                fingerprint=crypto.public_key_fingerprint(key),
+            )
+    except IntegrityError as exc:
+        if _label_taken(user=user, environment=environment, label=label):
+            raise _duplicate_label() from exc
+        raise
     audit_record(user=user, action="credential.created", target=f"{environment}:{label}")
     return credential
 
@@ -126,18 +178,22 @@ def credential_create(
 @transaction.atomic
 def credential_rename(*, user: User, credential_id: int, label: str) -> ExchangeCredential:
     credential = credential_get(user=user, credential_id=credential_id)
-    if (
-        ExchangeCredential.objects.filter(user=user, environment=credential.environment, label=label)
-        .exclude(pk=credential.pk)
-        .exists()
-    ):
-        raise ApplicationError(
-            "You already have a credential with this label in this environment.",
-            code="duplicate_label",
-            details={"label": ["Already used in this environment."]},
+
+    def taken() -> bool:
+        return _label_taken(
+            user=user, environment=credential.environment, label=label, exclude_pk=credential.pk
         )
+
+    if taken():
+        raise _duplicate_label()
     credential.label = label
-    credential.save(update_fields=["label", "updated_at"])
+    try:
+        with transaction.atomic():  # a savepoint, as in credential_create
+            credential.save(update_fields=["label", "updated_at"])
+    except IntegrityError as exc:
+        if taken():
+            raise _duplicate_label() from exc
+        raise
     return credential
 
 
@@ -158,16 +214,37 @@ def credential_private_key(*, credential_id: int) -> crypto.PrivateKeyMaterial:
     )
 
 
-def credentials_reencrypt() -> int:
-    """Re-encrypt every stored key under the newest CREDENTIALS_ENCRYPTION_KEYS entry."""
-    count = 0
-    for pk in ExchangeCredential.objects.values_list("pk", flat=True).iterator():
+@dataclass(frozen=True)
+class CredentialsReencrypted:
+    reencrypted: int
+    undecryptable_ids: tuple[int, ...]
+
+
+def credentials_reencrypt() -> CredentialsReencrypted:
+    """Re-encrypt every stored key under the newest CREDENTIALS_ENCRYPTION_KEYS entry.
+
+    A row no key can decrypt is skipped and reported, so one bad row does not stop the others.
+    Rotation is not an edit of the credential, so updated_at is left alone."""
+    reencrypted = 0
+    undecryptable: list[int] = []
+    for pk in ExchangeCredential.objects.order_by("pk").values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            credential = ExchangeCredential.objects.select_for_update().get(pk=pk)
-            credential.encrypted_private_key = crypto.rotate(bytes(credential.encrypted_private_key))
-            credential.save(update_fields=["encrypted_private_key", "updated_at"])
-        count += 1
-    return count
+            token = (
+                ExchangeCredential.objects.select_for_update()
+                .filter(pk=pk)
+                .values_list("encrypted_private_key", flat=True)
+                .first()
+            )
+            if token is None:  # deleted meanwhile
+                continue
+            try:
+                rotated = crypto.rotate(bytes(token))
+            except crypto.UndecryptableCredential:
+                undecryptable.append(pk)
+                continue
+            ExchangeCredential.objects.filter(pk=pk).update(encrypted_private_key=rotated)
+        reencrypted += 1
+    return CredentialsReencrypted(reencrypted=reencrypted, undecryptable_ids=tuple(undecryptable))
 
 
 @transaction.atomic

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,9 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.login_throttle import login_failure_record, login_failures_clear, login_is_locked
 from accounts.models import Environment, User
-from core.errors import ApplicationError
 
 
 def _user(request: Request) -> User:
@@ -48,7 +45,9 @@ class RegisterApi(APIView):
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(
-            email=data.validated_data["email"], password=data.validated_data["password"]
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+            ip_address=_client_ip(request),
         )
         login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         get_token(request._request)
@@ -63,26 +62,14 @@ class LoginApi(APIView):
     def post(self, request: Request) -> Response:
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        email, password = data.validated_data["email"].lower(), data.validated_data["password"]
-        ip_address = _client_ip(request)
-        if login_is_locked(ip_address=ip_address, email=email):
-            raise ApplicationError(
-                "Too many failed sign-in attempts. Wait a few minutes and try again.",
-                code="login_throttled",
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                details={"retry_after_seconds": settings.LOGIN_FAILURE_WINDOW_SECONDS},
-            )
-        user = authenticate(request._request, username=email, password=password)
-        if user is None:
-            login_failure_record(ip_address=ip_address, email=email)
-            services.audit_record(
-                user=User.objects.filter(email=email).first(), action="login.failed", ip_address=ip_address
-            )
-            raise ApplicationError("Wrong email or password.", code="invalid_credentials", status=400)
-        login_failures_clear(ip_address=ip_address, email=email)
+        user = services.user_authenticate(
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+            ip_address=_client_ip(request),
+        )
+        # The session itself belongs to the HTTP layer, as in RegisterApi (user.backend is set).
         login(request._request, user)
         get_token(request._request)
-        services.audit_record(user=user, action="login.succeeded", ip_address=ip_address)
         return Response(UserOutput(user).data)
 
 

@@ -116,9 +116,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Login throttling: this many failures per (address, email) within the window answer 429.
+# Sign-in throttling (accounts/login_throttle.py): this many failures per (address, email), or per
+# address across all emails (password spraying), within the window answer 429.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=300)
+# Sign-up throttling: this many registration attempts per address within the window.
+REGISTER_LIMIT = env.int("REGISTER_LIMIT", default=20)
+REGISTER_WINDOW_SECONDS = env.int("REGISTER_WINDOW_SECONDS", default=3600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

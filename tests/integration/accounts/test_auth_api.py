@@ -165,3 +165,72 @@ def test_a_revoked_token_no_longer_authenticates(alice_client, anon_client):
 def test_a_malformed_token_header_is_a_401(anon_client):
     anon_client.credentials(HTTP_AUTHORIZATION="Token")
     assert anon_client.get("/api/v1/auth/me/").status_code == 401
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3, LOGIN_IP_FAILURE_LIMIT=5)
+def test_login_is_throttled_per_address_across_emails(anon_client, alice):
+    # Password spraying: one address, a different email each time, never 3 on the same one.
+    for n in range(5):
+        response = anon_client.post(
+            "/api/v1/auth/login/", {"email": f"user{n}@example.com", "password": "wrong"}, format="json"
+        )
+        assert response.status_code == 400
+    response = anon_client.post(
+        "/api/v1/auth/login/", {"email": "alice@example.com", "password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "login_throttled"
+    # Another address is not affected.
+    other = anon_client.post(
+        "/api/v1/auth/login/",
+        {"email": "alice@example.com", "password": DEFAULT_PASSWORD},
+        format="json",
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert other.status_code == 200
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3, LOGIN_IP_FAILURE_LIMIT=3)
+def test_a_successful_sign_in_does_not_reset_the_address_count(anon_client, alice):
+    # A sprayer who owns one account cannot use it to keep trying the others.
+    for n in range(2):
+        anon_client.post(
+            "/api/v1/auth/login/", {"email": f"user{n}@example.com", "password": "wrong"}, format="json"
+        )
+    ok = anon_client.post(
+        "/api/v1/auth/login/", {"email": "alice@example.com", "password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert ok.status_code == 200
+    anon_client.post(
+        "/api/v1/auth/login/", {"email": "user9@example.com", "password": "wrong"}, format="json"
+    )
+    locked = anon_client.post(
+        "/api/v1/auth/login/", {"email": "alice@example.com", "password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert locked.status_code == 429
+
+
+@override_settings(REGISTER_LIMIT=3)
+def test_registration_is_throttled_per_address(anon_client):
+    for n in range(3):
+        response = anon_client.post(
+            "/api/v1/auth/register/",
+            {"email": f"new{n}@example.com", "password": "a-long-passphrase-42"},
+            format="json",
+        )
+        assert response.status_code == 201
+    refused = anon_client.post(
+        "/api/v1/auth/register/",
+        {"email": "new9@example.com", "password": "a-long-passphrase-42"},
+        format="json",
+    )
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "register_throttled"
+    assert not User.objects.filter(email="new9@example.com").exists()
+    elsewhere = anon_client.post(
+        "/api/v1/auth/register/",
+        {"email": "new9@example.com", "password": "a-long-passphrase-42"},
+        format="json",
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert elsewhere.status_code == 201

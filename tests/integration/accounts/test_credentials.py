@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import io
 import logging
 import pickle
 import subprocess
+import threading
 
 import pytest
 from cryptography.fernet import Fernet
@@ -10,7 +12,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.core.management.base import CommandError
+from django.db import connection, connections
+from django.db.models.signals import pre_save
 from django.test import override_settings
 
 from accounts import crypto
@@ -209,3 +213,85 @@ def test_crypto_rejects_an_encrypted_pem():
     )
     with pytest.raises(crypto.InvalidPrivateKey):
         crypto.load_rsa_private_key(pem)
+
+
+def _another_request_takes_the_label(label: str):
+    """A pre_save receiver that, once, has another connection commit a credential with `label`
+    for the same user and environment: a concurrent request winning the race between the
+    service's check and its write."""
+
+    def insert(instance: ExchangeCredential) -> None:
+        try:
+            ExchangeCredential.objects.bulk_create(
+                [
+                    ExchangeCredential(
+                        user_id=instance.user_id,
+                        environment=instance.environment,
+                        label=label,
+                        key_id="racer",
+                        encrypted_private_key=b"x",
+                        fingerprint="0" * 64,
+                    )
+                ]
+            )
+        finally:
+            connections.close_all()
+
+    def receiver(sender, instance, **kwargs):
+        if getattr(receiver, "fired", False):
+            return
+        receiver.fired = True  # type: ignore[attr-defined]
+        racer = threading.Thread(target=insert, args=(instance,))
+        racer.start()
+        racer.join()
+
+    return receiver
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_label_taken_by_a_concurrent_create_is_a_clean_400(alice_client):
+    receiver = _another_request_takes_the_label("main")
+    pre_save.connect(receiver, sender=ExchangeCredential)
+    try:
+        response = _create(alice_client)
+    finally:
+        pre_save.disconnect(receiver, sender=ExchangeCredential)
+    assert response.status_code == 400
+    assert response.json()["code"] == "duplicate_label"
+    assert response.json()["details"] == {"label": ["Already used in this environment."]}
+    assert list(ExchangeCredential.objects.values_list("key_id", flat=True)) == ["racer"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_label_taken_by_a_concurrent_rename_is_a_clean_400(alice_client):
+    created = _create(alice_client).json()
+    receiver = _another_request_takes_the_label("renamed")
+    pre_save.connect(receiver, sender=ExchangeCredential)
+    try:
+        response = alice_client.patch(
+            f"/api/v1/credentials/{created['id']}/", {"label": "renamed"}, format="json"
+        )
+    finally:
+        pre_save.disconnect(receiver, sender=ExchangeCredential)
+    assert response.status_code == 400
+    assert response.json()["code"] == "duplicate_label"
+    assert ExchangeCredential.objects.get(pk=created["id"]).label == "main"
+
+
+def test_rotation_skips_and_reports_rows_it_cannot_decrypt_and_keeps_updated_at(alice_client):
+    ids = [_create(alice_client, label=f"key-{n}").json()["id"] for n in range(3)]
+    # The middle row was encrypted under a key that is no longer configured.
+    foreign = Fernet(Fernet.generate_key()).encrypt(b"lost")
+    ExchangeCredential.objects.filter(pk=ids[1]).update(encrypted_private_key=foreign)
+    updated_before = dict(ExchangeCredential.objects.values_list("pk", "updated_at"))
+    new_key = Fernet.generate_key().decode()
+    with override_settings(CREDENTIALS_ENCRYPTION_KEYS=[new_key, *settings.CREDENTIALS_ENCRYPTION_KEYS]):
+        out = io.StringIO()
+        with pytest.raises(CommandError, match=rf"could not be decrypted .*: id {ids[1]}\.$"):
+            call_command("rotate_credential_keys", stdout=out)
+    assert "Re-encrypted 2 credential(s)" in out.getvalue()
+    with override_settings(CREDENTIALS_ENCRYPTION_KEYS=[new_key]):
+        for pk in (ids[0], ids[2]):
+            assert b"PRIVATE KEY" in credential_private_key(credential_id=pk).pem
+    assert bytes(ExchangeCredential.objects.get(pk=ids[1]).encrypted_private_key) == foreign
+    assert dict(ExchangeCredential.objects.values_list("pk", "updated_at")) == updated_before
