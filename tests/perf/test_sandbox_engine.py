@@ -3,7 +3,8 @@
 The full engine does, per command: validation, the collateral check, matching, fees and cent
 rounding, positions, events for the WebSocket channels, and the journal line (JSON). The baseline
 is a dict-of-deques price-time book with no accounting at all, replaying the same commands.
-Targets (issue 4): >= 100,000 commands/s, and >= 10% of the bare book's rate.
+Targets (issue 4, which says "orders/s"): >= 100,000 commands/s, and >= 10% of the bare book's
+rate. The stream is ~60% creates and ~40% cancels; the creates per second are recorded as well.
 """
 
 from __future__ import annotations
@@ -205,7 +206,14 @@ def test_engine_throughput_against_a_bare_book():
     bare_s, _ = min(run_bare_book(commands) for _ in range(3))
     engine_rate = len(commands) / engine_s
     bare_rate = len(commands) / bare_s
-    note = f"{len(commands):,} commands (~60% create, ~40% cancel), {engine_trades:,} trades, 50 accounts, 10 markets"
+    creates = sum(1 for command in commands if type(command) is CreateOrder)
+    # The issue says "orders/s"; the stream is creates and cancels, so both figures are recorded:
+    # commands/s (what the targets apply to) and orders (creates) per second of the same run.
+    note = (
+        f"{len(commands):,} commands: {creates:,} creates ({creates / len(commands):.0%}) and "
+        f"{len(commands) - creates:,} cancels; {engine_trades:,} trades, 50 accounts, 10 markets; "
+        f"{creates / engine_s:,.0f} orders (creates)/s"
+    )
     record(
         "sandbox.engine.commands_per_s",
         engine_rate,
@@ -213,6 +221,14 @@ def test_engine_throughput_against_a_bare_book():
         baseline="bare price-time book (dict of deques)",
         baseline_value=bare_rate,
         note=note,
+    )
+    record(
+        "sandbox.engine.orders_per_s",
+        creates / engine_s,
+        "orders/s",
+        baseline="bare price-time book (dict of deques)",
+        baseline_value=creates / bare_s,
+        note="the creates of the commands/s run above (the time also covers its cancels)",
     )
     assert engine_trades > 10_000  # the stream really trades (else the figure would flatter)
     # Targets missed are recorded above and flagged here, as the other benchmarks do: an absolute
