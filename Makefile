@@ -29,17 +29,21 @@ frontend/dist/index.html: frontend/node_modules/.installed $(shell find frontend
 frontend: frontend/dist/index.html
 
 # --- the product ---
+# The local settings choose the embedded mode (SQLite, in-memory layers, eager Celery) when
+# REDIS_URL and DATABASE_URL are unset, so unset them even if the shell exports them.
 demo: install frontend
 	@mkdir -p var
-	DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) $(BIN)/python manage.py run_demo
+	env -u REDIS_URL -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) \
+	  $(BIN)/python manage.py run_demo
 
-# The real topology (web, worker, beat) on the local PostgreSQL and Redis, through the Procfile.
+# The real topology (web, worker, beat, sandbox) on the local PostgreSQL and Redis, through the
+# Procfile. The database DATABASE_URL names is created if missing, then migrated once.
 UP_ENV = DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kalshi_bots} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}
 up: install frontend
 	@mkdir -p var
-	createdb -h 127.0.0.1 -U postgres kalshi_bots 2>/dev/null || true
+	$(UP_ENV) $(BIN)/python manage.py create_database
 	$(UP_ENV) $(BIN)/python manage.py migrate --noinput
 	$(UP_ENV) PORT=$(PORT) $(BIN)/honcho start
 

@@ -146,3 +146,38 @@ def test_local_keeps_an_explicit_celery_broker_url_over_redis_url(tmp_path: Path
     assert _run("local", env, "-c", show).stdout.strip() == "redis://127.0.0.1:6379/3"
     env["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/4"
     assert _run("local", env, "-c", show).stdout.strip() == "redis://127.0.0.1:6379/4"
+
+
+def test_create_database_creates_the_database_of_database_url_once():
+    import uuid
+
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    name = f"kb_scratch_{uuid.uuid4().hex[:8]}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    url = f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+    env = {
+        "VAR_DIR": os.environ.get("VAR_DIR", str(ROOT / "var")),
+        "DATABASE_URL": url,
+        "REDIS_URL": "redis://x/0",
+    }
+    try:
+        first = _run("local", env, "manage.py", "create_database")
+        assert first.returncode == 0, first.stderr
+        assert f"Created database {name}." in first.stdout
+        again = _run("local", env, "manage.py", "create_database")
+        assert again.returncode == 0, again.stderr
+        assert f"Database {name} exists." in again.stdout
+    finally:
+        with psycopg.connect(
+            host=db.get("HOST") or "127.0.0.1",
+            port=int(db.get("PORT") or 5432),
+            user=user,
+            password=db.get("PASSWORD") or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
