@@ -171,6 +171,7 @@ async def series_create(
     )
     info = SeriesInfo.from_model(row)
     runtime.catalog.series[ticker] = info
+    await runtime.sync_series_fees()  # the series' existing markets follow its new fees
     return info
 
 

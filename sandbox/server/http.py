@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any, NoReturn
 
 from starlette.requests import Request
@@ -17,6 +18,12 @@ from sandbox.engine.events import Reject
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 TOO_MANY_REQUESTS_BODY = b'{"error":"too many requests"}'  # API.md §8: a string, not an object
 MAX_BODY_BYTES = 1 << 20
+
+# A JSON "\uXXXX" escape of a UTF-16 surrogate: json.loads leaves a lone one in the string, which
+# cannot be encoded back to UTF-8 (an answer echoing it would fail).
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ApiError(Exception):
@@ -88,6 +95,28 @@ def bad_request(message: str, code: str = errors.INVALID_PARAMETERS, details: st
     raise ApiError(400, code, message, details)
 
 
+def _without_lone_surrogates(value: Any) -> Any:
+    """Every string of a parsed JSON value with lone surrogates replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def loads(raw: bytes | str) -> Any:
+    """`json.loads`, reading an escaped lone surrogate as U+FFFD, as Kalshi's JSON decoder (Go's
+    encoding/json) does: such strings then fail validation or match nothing, never a 500 when an
+    answer echoes them. Raises what json.loads raises (ValueError, RecursionError)."""
+    value = json.loads(raw)
+    pattern = _SURROGATE_ESCAPE_BYTES if isinstance(raw, bytes) else _SURROGATE_ESCAPE_TEXT
+    if pattern.search(raw):  # type: ignore[arg-type]  # the pattern matches the input's type
+        return _without_lone_surrogates(value)
+    return value
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; 400 `invalid_content_type` / `invalid_parameters` otherwise."""
     content_type = request.headers.get("content-type", "")
@@ -97,7 +126,7 @@ async def json_body(request: Request) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         bad_request("request body too large", details=f"at most {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(raw)
+        body = loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         bad_request("malformed JSON body")
     if not isinstance(body, dict):

@@ -91,33 +91,6 @@ _ORDER_STATUSES: Final = {"resting": bk.RESTING, "canceled": bk.CANCELED, "execu
 # ----------------------------------------------------------------------------- plumbing
 
 
-# A JSON "\uXXXX" escape of a UTF-16 surrogate: json.loads leaves a lone one in the string, which
-# cannot be encoded back to UTF-8 (an answer echoing it would fail).
-_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
-
-
-def _without_lone_surrogates(value: Any) -> Any:
-    """Every string of a parsed JSON value with lone surrogates replaced by U+FFFD."""
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_without_lone_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
-    return value
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    """`http.json_body`, reading an escaped lone surrogate as U+FFFD, as Kalshi's JSON decoder (Go's
-    encoding/json) does: the strings then fail validation or match nothing, never a 500."""
-    body = await json_body(request)
-    if _SURROGATE_ESCAPE.search(await request.body()):  # the body is cached: no second read
-        cleaned: dict[str, Any] = _without_lone_surrogates(body)
-        return cleaned
-    return body
-
-
 def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -857,7 +830,7 @@ def _create_response(result: Result) -> dict[str, Any]:
 @endpoint(private=True, write=True)
 async def order_create(request: Request, runtime: Runtime, principal: Principal) -> Response:
     """POST /portfolio/events/orders -> 201."""
-    body = await _json_body(request)
+    body = await json_body(request)
     _account(runtime, principal)
     command = _parse_create(runtime, principal.account_id, body, 0)
     result = await runtime.submit(command._replace(ts_ms=runtime.stamp()))
@@ -869,7 +842,7 @@ async def order_create(request: Request, runtime: Runtime, principal: Principal)
 @endpoint(private=True, write=True, cost=None)
 async def orders_batch_create(request: Request, runtime: Runtime, principal: Principal) -> Response:
     """POST /portfolio/events/orders/batched -> 201 with a result or an error per item."""
-    body = await _json_body(request)
+    body = await json_body(request)
     reject_unknown(body, frozenset({"orders"}))
     items = body.get("orders")
     if not isinstance(items, list) or not items:
@@ -934,7 +907,7 @@ async def order_cancel(request: Request, runtime: Runtime, principal: Principal)
 @endpoint(private=True, write=True, cost=None)
 async def orders_batch_cancel(request: Request, runtime: Runtime, principal: Principal) -> Response:
     """DELETE /portfolio/events/orders/batched (JSON body) -> 200 with a result per item."""
-    body = await _json_body(request)
+    body = await json_body(request)
     reject_unknown(body, frozenset({"orders"}))
     items = body.get("orders")
     if not isinstance(items, list) or not items:
@@ -978,7 +951,7 @@ async def orders_batch_cancel(request: Request, runtime: Runtime, principal: Pri
 async def order_amend(request: Request, runtime: Runtime, principal: Principal) -> Response:
     """POST /portfolio/events/orders/{order_id}/amend: `count` = filled + desired remaining (§15.2)."""
     _query_routing(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     reject_unknown(body, _AMEND_FIELDS)
     ticker = field_str(body, "ticker", required=True, max_length=64)
     side_name = field_str(body, "side", required=True)
@@ -1034,7 +1007,7 @@ async def order_amend(request: Request, runtime: Runtime, principal: Principal) 
 async def order_decrease(request: Request, runtime: Runtime, principal: Principal) -> Response:
     """POST /portfolio/events/orders/{order_id}/decrease: exactly one of reduce_by / reduce_to (§15.3)."""
     _query_routing(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     reject_unknown(body, _DECREASE_FIELDS)
     values: dict[str, int] = {}
     for name in ("reduce_by", "reduce_to"):

@@ -201,7 +201,8 @@ class Runtime:
     async def sync_series_fees(self) -> None:
         """Journal a fee change for each series whose markets charge other fees than the catalog
         says (the admin API updates a series there): existing markets follow their series' fee
-        schedule, as on Kalshi (API.md §9; GET /series/fee_changes)."""
+        schedule, as on Kalshi (API.md §9; GET /series/fee_changes). Runs at start and after
+        each series update."""
         series = self.catalog.series
         stale = sorted(
             {
@@ -328,15 +329,13 @@ class Runtime:
                     return
 
     async def _sync_loop(self) -> None:
-        """Pick up deposits written to the database by other processes (`sandbox_key`), and series
-        fee changes made through the admin API."""
+        """Pick up deposits written to the database by other processes (`sandbox_key`)."""
         while True:
             await asyncio.sleep(1.0)
             if not self.started or self.failure is not None:
                 continue
             try:
                 await self.journal_pending_deposits()
-                await self.sync_series_fees()
             except JournalUnavailable:
                 return
             except Exception:

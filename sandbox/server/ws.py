@@ -7,13 +7,12 @@ stays open. Only an unsigned or badly signed upgrade is refused, with HTTP 401 (
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import TYPE_CHECKING, Any, Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from sandbox.engine.commands import OpenAccount
-from sandbox.server.http import ApiError, error_response
+from sandbox.server.http import ApiError, error_response, loads
 from sandbox.server.hub import (
     LIFECYCLE,
     ORDERBOOK,
@@ -145,7 +144,7 @@ class CommandHandler:
             if len(text) > MAX_COMMAND_BYTES:
                 raise CommandError(UNABLE_TO_PROCESS, "message too large")
             try:
-                command = json.loads(text)
+                command = loads(text)
             except (ValueError, RecursionError):
                 raise CommandError(UNABLE_TO_PROCESS, "malformed JSON") from None
             if not isinstance(command, dict):

@@ -232,6 +232,10 @@ def test_bad_commands_get_documented_errors_and_the_connection_stays_open(sandbo
                     '{"id": 12, "cmd": "subscribe", "params": {"channels": ["ticker"], "use_yes_price": "yes"}}',
                     11,
                 ),
+                (  # a lone surrogate escape reads as U+FFFD (echoing it raw could not be encoded)
+                    '{"id": 13, "cmd": "subscribe", "params": {"channels": ["ticker"], "market_ticker": "\\ud800"}}',
+                    16,
+                ),
             ]
             for text, code in cases:
                 await ws.send_raw(text)
