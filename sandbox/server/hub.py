@@ -79,6 +79,11 @@ class Subscription:
         return self.seq
 
 
+# The ASGI scope extension through which the server (serve.HeartbeatProtocol) lets a connection
+# go silent for the ws_silence fault: {"silence": () -> None}.
+SILENCE_EXTENSION: Final = "sandbox.silence"
+
+
 class Connection:
     """An accepted WebSocket: its subscriptions and an ordered outbound queue."""
 
@@ -113,37 +118,11 @@ class Connection:
         """Send nothing more, not even heartbeat pings or pongs, and keep the TCP connection open."""
         self.silent = True
         self.queue.clear()
-        protocol = _server_protocol(self.websocket)
-        if protocol is None:
-            logger.warning("sandbox: ws_silence could not reach the server protocol; pings continue")
+        extension = self.websocket.scope.get("extensions", {}).get(SILENCE_EXTENSION)
+        if extension is None:
+            logger.warning("sandbox: the server offers no %s extension; pings continue", SILENCE_EXTENSION)
             return
-        protocol.stop_keepalive()  # no more heartbeat pings
-        # Pings from the peer are answered by the protocol itself: swallow those pongs.
-        protocol.handle_ping = protocol.conn.data_to_send
-
-
-def _server_protocol(websocket: WebSocket) -> Any:
-    """uvicorn's WebSocket protocol object behind a Starlette WebSocket, or None: the ASGI `send`
-    is its bound method, wrapped in closures by Starlette's exception handling. Used only by the
-    ws_silence fault, the one thing the ASGI interface cannot express (silencing control frames)."""
-    todo: list[Any] = [getattr(websocket, "_send", None)]
-    for _ in range(16):
-        if not todo:
-            break
-        function = todo.pop()
-        owner = getattr(function, "__self__", None)
-        if owner is not None and all(
-            hasattr(owner, name) for name in ("stop_keepalive", "conn", "handle_ping")
-        ):
-            return owner
-        for cell in getattr(function, "__closure__", None) or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-            if callable(value):
-                todo.append(value)
-    return None
+        extension["silence"]()
 
 
 class Hub:

@@ -12,6 +12,7 @@ import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from sandbox.server.app import create_app
+from sandbox.server.hub import SILENCE_EXTENSION
 from sandbox.server.runtime import Runtime
 
 logger = logging.getLogger("sandbox")
@@ -20,12 +21,37 @@ HEARTBEAT_TIMEOUT_S = 30.0
 
 
 class HeartbeatProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol, pinging with the payload `heartbeat` every 10 s (API.md §7)."""
+    """uvicorn's WebSocket protocol, pinging with the payload `heartbeat` every 10 s (API.md §7).
+
+    It also offers the app, as the ASGI scope extension `sandbox.silence`, a way to make the
+    connection send nothing more, not even pings or pongs, with TCP kept open (the ws_silence
+    fault): control frames are the one thing the ASGI interface cannot express.
+    """
+
+    silent = False
+
+    def handle_connect(self, event: Any) -> None:
+        """uvicorn's handshake, plus the silence extension in the scope."""
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][SILENCE_EXTENSION] = {"silence": self.silence}
+
+    def silence(self) -> None:
+        """No more pings, and pings from the peer go unanswered."""
+        self.silent = True
+        self.stop_keepalive()
+
+    def handle_ping(self) -> None:
+        """Answer a peer's ping (the pong is already queued by the protocol), unless silent."""
+        output = self.conn.data_to_send()
+        if not self.silent:
+            self.transport.write(b"".join(output))
 
     def send_keepalive_ping(self) -> None:
         """Same as uvicorn's keepalive ping, with Kalshi's payload instead of random bytes."""
         self.ping_timer = None
-        if self.close_sent or self.transport.is_closing():
+        if self.silent or self.close_sent or self.transport.is_closing():
             return
         self.pending_ping_payload = b"heartbeat"
         self.ping_sent_at = self.loop.time()
