@@ -141,3 +141,21 @@ def test_text_fields_must_be_strings(alice_client, alices_bot, method, path, pay
     alices_bot.refresh_from_db()
     assert alices_bot.name == "Alice's bot"
     assert not alices_bot.versions.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"format": "kalshi-bot-builder/bot", "format_version": 1, "name": "a\\u0000b", "graph": {}}',
+        '{"format": "kalshi-bot-builder/bot", "format_version": 1, "name": "\\ud800", "graph": {}}',
+        '{"format": "kalshi-bot-builder/bot", "format_version": 1, "name": "deep", "graph": '
+        + "[" * 500
+        + "]" * 500
+        + "}",
+    ],
+)
+def test_import_reads_its_file_through_the_hardened_json_parser(alice_client, body):
+    # request.data, so core's parser refuses what PostgreSQL cannot store and deep nesting.
+    response = alice_client.generic("POST", "/api/v1/bots/import/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert not Bot.objects.exists()
