@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -251,11 +252,12 @@ def test_the_openapi_schema_documents_publish_and_import_errors(anon_client):
     schema = anon_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     components = schema["components"]["schemas"]
 
-    def body(path: str, status: str) -> dict:
+    def body(path: str, status: str) -> dict[str, Any]:
         responses = schema["paths"][path]["post"]["responses"]
         assert responses[status]["description"]
         ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
-        return components[ref.rsplit("/", 1)[1]]
+        found: dict[str, Any] = components[ref.rsplit("/", 1)[1]]
+        return found
 
     publish_400 = body("/api/v1/bots/{bot_id}/publish/", "400")
     assert set(publish_400["properties"]) == {"message", "code", "details"}

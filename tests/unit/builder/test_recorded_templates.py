@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from builder.graph import compile_graph, evaluate
-from builder.graph.intents import intent_json
+from builder.graph.intents import PlaceOrder, intent_json
 from builder.graph.tape import Step, read_tape, replay
 from tests.unit.builder.test_recorded_tapes import check_intent
 from tests.unit.builder.test_templates import (
@@ -75,7 +75,7 @@ def run(story: str) -> list[Step]:
 
 def acting(steps: list[Step]) -> list[tuple[int, str, str, list[dict[str, Any]]]]:
     """(event index, event kind, market, intents without the market) of the events that acted."""
-    out = []
+    out: list[tuple[int, str, str, list[dict[str, Any]]]] = []
     for index, step in enumerate(steps):
         if step.intents:
             intents = [{k: v for k, v in intent_json(i).items() if k != "market"} for i in step.intents]
@@ -187,6 +187,7 @@ def test_spread_capture_quotes_one_tick_inside_once_per_side_pulls_narrow_and_st
         m, account = step.event.market, step.event.account
         for intent in step.intents:
             if intent.node_id.startswith("bid_"):
+                assert isinstance(intent, PlaceOrder)
                 best = m.yes_bid if intent.side == "yes" else m.no_bid
                 assert best is not None
                 assert intent.price == best + 100  # one (1¢) tick inside
@@ -237,15 +238,17 @@ def test_momentum_buys_5_yes_at_the_ask_on_rising_yes_taker_flow_then_cools_down
         (21, "trade", "SBXGAME-FINAL-RED", [place("buy", 1, "yes", "buy", 4500, 500, tif=IOC)]),
     ]
     signal = steps[21].event
+    assert signal.trade is not None
     assert signal.market.yes_ask == 4500
     trades = signal.market.recent_trades
     assert len([t for t in trades if t.taker_side == "yes" and signal.trade.ts_ms - t.ts_ms < 60_000]) >= 3
     assert trades[-1].yes_price - trades[-6].yes_price >= 300
     # Earlier: a NO taker, then too few YES takers or too small a rise; later: still rising, but
     # within the 5-minute cooldown.
-    later = [s for s in steps[22:] if s.event.kind == "trade" and s.event.trade.taker_side == "yes"]
-    assert later
-    assert later[-1].event.trade.yes_price > 4500
+    later = [s.event.trade for s in steps[22:] if s.event.kind == "trade"]
+    later_yes = [t for t in later if t is not None and t.taker_side == "yes"]
+    assert later_yes
+    assert later_yes[-1].yes_price > 4500
     assert steps[-1].event.account.position == 500
 
 
