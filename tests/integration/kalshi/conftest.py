@@ -89,6 +89,15 @@ def client(sandbox_server, account, recorder) -> Iterator[KalshiClient]:
 
 
 @pytest.fixture
+def bob(sandbox_server) -> Iterator[KalshiClient]:
+    """A second funded member's client (a counterparty)."""
+    with client_for(
+        sandbox_server, *sandbox_server.create_account(f"bob-{uuid.uuid4().hex[:6]}", "1000.00")
+    ) as c:
+        yield c
+
+
+@pytest.fixture
 def market(sandbox_server) -> str:
     return make_market(sandbox_server)
 

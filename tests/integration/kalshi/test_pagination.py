@@ -4,21 +4,10 @@ so the cursor is followed several times."""
 from __future__ import annotations
 
 import collections
-import uuid
-
-import pytest
 
 from execution.kalshi.models import OrderRequest
 from execution.kalshi.rest import KalshiClient
-from tests.integration.kalshi.conftest import Recorder, client_for, make_market, unique_ticker
-
-
-@pytest.fixture
-def bob(sandbox_server):
-    with client_for(
-        sandbox_server, *sandbox_server.create_account(f"bob-{uuid.uuid4().hex[:6]}", "1000.00")
-    ) as c:
-        yield c
+from tests.integration.kalshi.conftest import Recorder, make_market, unique_ticker
 
 
 def pages(recorder: Recorder, path: str) -> int:

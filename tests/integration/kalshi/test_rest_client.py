@@ -19,14 +19,6 @@ def coid() -> str:
     return str(uuid.uuid4())
 
 
-@pytest.fixture
-def bob(sandbox_server):
-    with client_for(
-        sandbox_server, *sandbox_server.create_account(f"bob-{uuid.uuid4().hex[:6]}", "1000.00")
-    ) as c:
-        yield c
-
-
 def test_it_reads_the_exchange_status(client):
     status = client.exchange_status()
     assert status.exchange_active
