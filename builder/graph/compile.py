@@ -165,6 +165,15 @@ class _NodeContext:
             return spec_port is None or spec_port.default is None
         return self._gen.analysis.nodes[source[0]].out_nullable.get(source[1], True)
 
+    def fixed(self, port: str) -> tuple[Literal_] | None:
+        source = self._node.sources.get(port)
+        if source is None:
+            spec_port = self._node.spec.input(port)
+            return None if spec_port is None else (spec_port.default,)
+        if source in self._gen.constants:
+            return (self._gen.constants[source],)
+        return None
+
     def out(self, port: str) -> str:
         return self._gen.out_names[(self._node.id, port)]
 
@@ -221,9 +230,12 @@ class _NodeContext:
         self._gen.constants[(self._node.id, port)] = value
 
 
-_USES_MARKET = re.compile(r"\bm\.")
-_USES_ACCOUNT = re.compile(r"\ba\.")
-_USES_KIND = re.compile(r"\bk\b")
+# Whether the body reads `m.`, `a.` or `k` (as whole names). Written with the literal first and
+# the word boundary as a lookbehind, so the regex engine can scan for the literal: `\ba\.` tries
+# every position and costs ~0.5 ms on a 200-node body that never reads the account.
+_USES_MARKET = re.compile(r"m\.(?<!\wm\.)")
+_USES_ACCOUNT = re.compile(r"a\.(?<!\wa\.)")
+_USES_KIND = re.compile(r"k(?<!\wk)\b")
 
 
 def _finish_state(entries: list[tuple[str, str, str | None, bool]]) -> tuple[list[str], str]:

@@ -56,28 +56,43 @@ def order_price(
     `join` takes the best price on the order's own side of the book (the bid to buy, the ask to
     sell), `cross` the best price on the other side (takes liquidity), `input` the wired price.
     A positive `offset_ticks` makes the order more aggressive (higher to buy, lower to sell).
+    Generated plans do the same with the book field chosen at compile time (`book_field`) and
+    one call of `buy_on_grid` / `sell_on_grid`.
     """
-    # Written out rather than through `snap`: this runs whenever an action fires (hot path).
-    if side == "yes":
-        grid = market.yes_grid
-        if price_from != "input":
-            price = market.yes_bid if buy == (price_from == "join") else market.yes_ask
-    else:
-        grid = market.no_grid
-        if price_from != "input":
-            price = market.no_bid if buy == (price_from == "join") else market.no_ask
-    if price is None or not grid:
+    if price_from != "input":
+        price = getattr(market, book_field(side, buy, price_from))
+    grid = market.yes_grid if side == "yes" else market.no_grid
+    return buy_on_grid(grid, price, offset_ticks) if buy else sell_on_grid(grid, price, offset_ticks)
+
+
+def book_field(side: Side, buy: bool, price_from: Literal["join", "cross"]) -> str:
+    """The MarketSnapshot field an order prices from: `join` is the best price on the order's own
+    side (the bid to buy, the ask to sell), `cross` the other side's."""
+    bid = buy == (price_from == "join")
+    return f"{side}_{'bid' if bid else 'ask'}"
+
+
+# Round passively first: a buy never pays more, a sell never accepts less, than asked; then move
+# by the offset. More aggressive than the grid allows stops at the grid's end; more passive than
+# it is none. These run whenever an action fires (hot path), so they take the grid directly.
+
+
+def buy_on_grid(grid: tuple[int, ...], price: int | None, offset_ticks: int) -> int | None:
+    """A buy's limit: the highest grid price at or below `price`, `offset_ticks` steps higher."""
+    if price is None:
         return None
-    # Round passively first: a buy never pays more, a sell never accepts less, than asked; then
-    # move by the offset. More aggressive than the grid allows stops at the grid's end; more
-    # passive than it is none.
-    if buy:
-        i = bisect_right(grid, price) - 1  # the highest grid price at or below
-        if i < 0:
-            return None
-        i += offset_ticks
-        return grid[i if i < len(grid) else -1] if i >= 0 else None
-    i = bisect_left(grid, price)  # the lowest grid price at or above
+    i = bisect_right(grid, price) - 1
+    if i < 0:
+        return None
+    i += offset_ticks
+    return grid[i if i < len(grid) else -1] if i >= 0 else None
+
+
+def sell_on_grid(grid: tuple[int, ...], price: int | None, offset_ticks: int) -> int | None:
+    """A sell's limit: the lowest grid price at or above `price`, `offset_ticks` steps lower."""
+    if price is None:
+        return None
+    i = bisect_left(grid, price)
     if i == len(grid):
         return None
     i -= offset_ticks

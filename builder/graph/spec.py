@@ -67,6 +67,11 @@ class EmitContext(Protocol):
         """Whether an input's value can be None in this graph."""
         ...
 
+    def fixed(self, port: str) -> tuple[Literal_] | None:
+        """`(value,)` when an input's value is known when compiling (a constant node or the
+        port's default), else None: lets a spec drop a check that cannot fail."""
+        ...
+
     def connected(self, port: str) -> bool:
         """Whether an input has an edge."""
         ...

@@ -18,11 +18,10 @@ from builder.graph.catalog.actions import (
 from builder.graph.catalog.book import MARKET_IN
 from builder.graph.intents import CancelOrders, ClosePosition, PlaceOrder, TargetPosition
 from builder.graph.ports import BOOL, COUNT, PRICE
-from builder.graph.prices import order_price
+from builder.graph.prices import buy_on_grid, sell_on_grid
 from builder.graph.spec import SIDE, EmitContext, NodeSpec, Port, p_bool, p_enum, p_int, params_schema
 
 # Validated enum values -> code; the params' own strings never reach the generated source.
-PRICE_FROM_CODE = {"input": "'input'", "join": "'join'", "cross": "'cross'"}
 CLOSE_REASON_CODE = {"close": "'close'", "stop_loss": "'stop_loss'", "take_profit": "'take_profit'"}
 WHEN = Port("when", BOOL, "When", "The action fires when this becomes true.")
 
@@ -43,14 +42,42 @@ def _check_place(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
-def _price_input(ctx: EmitContext) -> str:
-    return ctx.inp("price") if ctx.params["price_from"] == "input" else "None"
+# The book field an order prices from, by (side, takes the bid): `join` is the best price on the
+# order's own side (the bid to buy, the ask to sell), `cross` the other side's (prices.book_field).
+_BOOK_CODE = {
+    ("yes", True): "m.yes_bid",
+    ("yes", False): "m.yes_ask",
+    ("no", True): "m.no_bid",
+    ("no", False): "m.no_ask",
+}
+_GRID_CODE = {"yes": "m.yes_grid", "no": "m.no_grid"}
+
+
+def limit_price(ctx: EmitContext, side: str, buy: bool, price_from: str, offset: int) -> str:
+    """The expression of an order's limit price on the grid, None when there is none: what
+    `prices.order_price` computes, with the book field and the rounding direction chosen here."""
+    if price_from == "input":
+        price = ctx.inp("price")
+    else:
+        price = _BOOK_CODE[(side, buy == {"join": True, "cross": False}[price_from])]
+    rounding = ctx.const(buy_on_grid if buy else sell_on_grid)
+    return f"{rounding}({_GRID_CODE[side]}, {price}, {ctx.lit(offset)})"
+
+
+def _count_ok(ctx: EmitContext, op: str) -> str:
+    """` and <count> <op> 0`, or nothing when the count is a constant that passes."""
+    count, fixed = ctx.inp("count"), ctx.fixed("count")
+    if fixed is not None and fixed[0] is not None and (fixed[0] > 0 if op == ">" else fixed[0] >= 0):
+        return ""
+    return (
+        f" and {count} is not None and {count} {op} 0" if ctx.maybe_null("count") else f" and {count} {op} 0"
+    )
 
 
 def _emit_place(ctx: EmitContext) -> None:
     p = ctx.params
     market, count, price = ctx.inp("market"), ctx.inp("count"), ctx.tmp()
-    count_ok = f"{count} is not None and {count} > 0" if ctx.maybe_null("count") else f"{count} > 0"
+    count_ok = _count_ok(ctx, ">")
     buy = p["action"] == "buy"
     action_code = "'buy'" if buy else "'sell'"
     expires = (
@@ -58,11 +85,8 @@ def _emit_place(ctx: EmitContext) -> None:
     )
 
     def build(ind: str, seq: str) -> None:
-        ctx.line(f"{ind}if {market} is not None and {count_ok}:")
-        ctx.line(
-            f"{ind}    {price} = {ctx.const(order_price)}(m, {SIDE_CODE[p['side']]}, {ctx.lit(buy)}, "
-            f"{PRICE_FROM_CODE[p['price_from']]}, {ctx.lit(p['offset_ticks'])}, {_price_input(ctx)})"
-        )
+        ctx.line(f"{ind}if {market} is not None{count_ok}:")
+        ctx.line(f"{ind}    {price} = {limit_price(ctx, p['side'], buy, p['price_from'], p['offset_ticks'])}")
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
             f"{ind}        ",
@@ -86,16 +110,17 @@ def _emit_place(ctx: EmitContext) -> None:
 def _emit_target(ctx: EmitContext) -> None:
     p = ctx.params
     market, count, price = ctx.inp("market"), ctx.inp("count"), ctx.tmp()
-    count_ok = f"{count} is not None and {count} >= 0" if ctx.maybe_null("count") else f"{count} >= 0"
+    count_ok = _count_ok(ctx, ">=")
     # Buying or selling depends on where the position is now (for join/cross pricing only; the
     # engine recomputes the difference from its own records).
     buy = f"{count} > a.position" if p["side"] == "yes" else f"{count} > -a.position"
 
     def build(ind: str, seq: str) -> None:
-        ctx.line(f"{ind}if {market} is not None and {count_ok}:")
+        ctx.line(f"{ind}if {market} is not None{count_ok}:")
+        side, price_from, offset = p["side"], p["price_from"], p["offset_ticks"]
         ctx.line(
-            f"{ind}    {price} = {ctx.const(order_price)}(m, {SIDE_CODE[p['side']]}, {buy}, "
-            f"{PRICE_FROM_CODE[p['price_from']]}, {ctx.lit(p['offset_ticks'])}, {_price_input(ctx)})"
+            f"{ind}    {price} = {limit_price(ctx, side, True, price_from, offset)} if {buy} "
+            f"else {limit_price(ctx, side, False, price_from, offset)}"
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
@@ -139,7 +164,8 @@ def emit_close(ctx: EmitContext, when: str, price_from: str, offset: int, reason
         ctx.line(f"{ind}if {market} is not None and {pos} != 0:")
         ctx.line(f"{ind}    {side} = 'yes' if {pos} > 0 else 'no'")
         ctx.line(
-            f"{ind}    {price} = {ctx.const(order_price)}(m, {side}, False, {PRICE_FROM_CODE[price_from]}, {ctx.lit(offset)}, None)"
+            f"{ind}    {price} = {limit_price(ctx, 'yes', False, price_from, offset)} if {pos} > 0 "
+            f"else {limit_price(ctx, 'no', False, price_from, offset)}"
         )
         ctx.line(f"{ind}    if {price} is not None:")
         ctx.intent(
