@@ -39,14 +39,8 @@ class Unsupported(Exception):
     """The schema uses something the fast check does not implement."""
 
 
-def _is_type(value: Any, name: str) -> bool:
-    if name == "integer":
-        return type(value) is int
-    if name == "boolean":
-        return type(value) is bool
-    if name == "string":
-        return type(value) is str
-    raise Unsupported(name)
+# JSON Schema type -> the one Python type that passes it (`integer` is a real int, never a bool).
+_TYPES: dict[str, type] = {"integer": int, "boolean": bool, "string": str}
 
 
 def _property(schema: Mapping[str, Any]) -> Check:
@@ -54,11 +48,13 @@ def _property(schema: Mapping[str, Any]) -> Check:
         raise Unsupported(sorted(set(schema) - _PROPERTY_KEYWORDS))
     types = schema.get("type")
     names = [types] if isinstance(types, str) else list(types or [])
-    for name in names:
-        _is_type(None, name)  # raises Unsupported for anything unknown
+    if not set(names) <= _TYPES.keys():
+        raise Unsupported(names)
+    allowed = frozenset(_TYPES[name] for name in names) if names else None
     enum = schema.get("enum")
     if enum is not None and not all(type(v) is str for v in enum):
         raise Unsupported("non-string enum")
+    choices = None if enum is None else frozenset(enum)
     has_const = "const" in schema
     const = schema.get("const")
     if has_const and type(const) is not str:
@@ -68,21 +64,23 @@ def _property(schema: Mapping[str, Any]) -> Check:
     max_length = schema.get("maxLength")
 
     def check(value: Any) -> bool:
-        if names and not any(_is_type(value, name) for name in names):
+        kind = type(value)
+        if allowed is not None and kind not in allowed:
             return False
-        if enum is not None and not (type(value) is str and value in enum):
+        if kind is str:
+            if choices is not None and value not in choices:
+                return False
+            if has_const and value != const:
+                return False
+            if max_length is not None and len(value) > max_length:
+                return False
+            return pattern is None or pattern.search(value) is not None
+        if choices is not None or has_const:  # string enums and consts only
             return False
-        if has_const and not (type(value) is str and value == const):
-            return False
-        if type(value) is int:  # JSON Schema bounds apply to numbers (never to booleans)
+        if kind is int:  # JSON Schema bounds apply to numbers (never to booleans)
             if low is not None and value < low:
                 return False
             if high is not None and value > high:
-                return False
-        if type(value) is str:
-            if max_length is not None and len(value) > max_length:
-                return False
-            if pattern is not None and pattern.search(value) is None:
                 return False
         return True
 
@@ -115,15 +113,17 @@ def compile_check(schema: Mapping[str, Any]) -> Check | None:
         otherwise = _partial(schema["else"]) if "else" in schema else None
     except (Unsupported, re.error, TypeError, AttributeError):
         return None
-    items = tuple(props.items())
+    required_names, names = frozenset(required), frozenset(props)
 
     def check(params: Any) -> bool:
-        if type(params) is not dict or any(name not in params for name in required):
+        if type(params) is not dict:
             return False
-        if any(name not in props for name in params):
+        keys = params.keys()
+        if not (keys >= required_names and keys <= names):
             return False
-        if not all(name not in params or fn(params[name]) for name, fn in items):
-            return False
+        for name, value in params.items():
+            if not props[name](value):
+                return False
         if when is not None:
             branch = then if when(params) else otherwise
             if branch is not None and not branch(params):

@@ -9,7 +9,7 @@ form) and how the compiler turns one node into straight-line Python (`emit`). `e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from builder.graph.intents import IntentKind
@@ -148,6 +148,16 @@ class NodeSpec:
     type_var: TypeVar | None = None
     # Cross-field checks JSON Schema does not express clearly: [(param, message)].
     check: ParamCheck | None = None
+    # Derived once (validate and the compiler look ports and defaults up for every node and edge).
+    _inputs: Mapping[str, Port] = field(init=False, repr=False)
+    _outputs: Mapping[str, Port] = field(init=False, repr=False)
+    _defaults: Mapping[str, Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        setter = object.__setattr__
+        setter(self, "_inputs", {p.name: p for p in self.inputs})
+        setter(self, "_outputs", {p.name: p for p in self.outputs})
+        setter(self, "_defaults", {name: prop["default"] for name, prop in self.params["properties"].items()})
 
     @property
     def key(self) -> str:
@@ -161,15 +171,19 @@ class NodeSpec:
 
     def input(self, name: str) -> Port | None:
         """The input port called `name`."""
-        return next((p for p in self.inputs if p.name == name), None)
+        return self._inputs.get(name)
 
     def output(self, name: str) -> Port | None:
         """The output port called `name`."""
-        return next((p for p in self.outputs if p.name == name), None)
+        return self._outputs.get(name)
 
     def defaults(self) -> dict[str, Any]:
-        """Every param's default."""
-        return {name: prop["default"] for name, prop in self.params["properties"].items()}
+        """Every param's default (a new dict)."""
+        return dict(self._defaults)
+
+    def with_defaults(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """`given` params with every missing one at its default (a new dict)."""
+        return {**self._defaults, **given}
 
     def required(self, params: Mapping[str, Any]) -> frozenset[str]:
         """The inputs that must be connected, given valid params."""

@@ -212,7 +212,7 @@ def _check_node(result: Analysis, index: int, raw: object, seen: set[str]) -> No
         result.add("bad_params", "params must be an object.", node_id=node_id)
         result.nodes[node_id] = Node(node_id, spec, spec.defaults(), params_ok=False)
         return
-    params = {**spec.defaults(), **given}
+    params = spec.with_defaults(given)
     ok = _check_params(result, node_id, spec, params)
     result.nodes[node_id] = Node(node_id, spec, params, params_ok=ok)
 
@@ -221,7 +221,12 @@ def _check_params(result: Analysis, node_id: str, spec: NodeSpec, params: dict[s
     before = len(result.problems)
     validator, fast = _validators(spec)
     # The fast predicate answers "valid" for the common case; jsonschema explains the rest.
-    errors = [] if fast is not None and fast(params) else list(validator.iter_errors(params))
+    if fast is not None and fast(params):
+        if spec.check is not None:
+            for name, message in spec.check(params):
+                result.add("bad_params", message, node_id=node_id, param=name)
+        return len(result.problems) == before
+    errors = list(validator.iter_errors(params))
     # One problem per param: the most specific error (the deepest schema path, e.g. a
     # conditional `then` over the plain property).
     by_param: dict[str | None, ValidationError] = {}
@@ -450,7 +455,10 @@ def _check_inputs(result: Analysis) -> None:
             if node.params_ok
             else frozenset(p.name for p in node.spec.inputs if p.required)
         )
-        for name in sorted(required - node.sources.keys(), key=_port_index(node.spec)):
+        missing = required - node.sources.keys()
+        if not missing:
+            continue
+        for name in sorted(missing, key=_port_index(node.spec)):
             if (node.id, name) in result.wired_to_broken:
                 continue
             port = node.spec.input(name)
