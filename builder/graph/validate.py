@@ -221,27 +221,23 @@ def _check_params(result: Analysis, node_id: str, spec: NodeSpec, params: dict[s
     before = len(result.problems)
     validator, fast = _validators(spec)
     # The fast predicate answers "valid" for the common case; jsonschema explains the rest.
-    if fast is not None and fast(params):
-        if spec.check is not None:
-            for name, message in spec.check(params):
-                result.add("bad_params", message, node_id=node_id, param=name)
-        return len(result.problems) == before
-    errors = list(validator.iter_errors(params))
-    # One problem per param: the most specific error (the deepest schema path, e.g. a
-    # conditional `then` over the plain property).
-    by_param: dict[str | None, ValidationError] = {}
-    for error in errors:
-        name = str(error.path[0]) if error.path else _unknown_param(error, params, spec)
-        kept = by_param.get(name)
-        if kept is None or len(error.absolute_schema_path) > len(kept.absolute_schema_path):
-            by_param[name] = error
-    order = list(spec.params["properties"])
-    for name, error in sorted(by_param.items(), key=lambda item: _param_rank(order, item[0])):
-        result.add("bad_params", _param_message(spec, name, error), node_id=node_id, param=name)
-    if not errors and spec.check is not None:
+    errors = [] if fast is not None and fast(params) else list(validator.iter_errors(params))
+    if errors:
+        # One problem per param: the most specific error (the deepest schema path, e.g. a
+        # conditional `then` over the plain property).
+        by_param: dict[str | None, ValidationError] = {}
+        for error in errors:
+            name = str(error.path[0]) if error.path else _unknown_param(error, params, spec)
+            kept = by_param.get(name)
+            if kept is None or len(error.absolute_schema_path) > len(kept.absolute_schema_path):
+                by_param[name] = error
+        order = list(spec.params["properties"])
+        for name, error in sorted(by_param.items(), key=lambda item: _param_rank(order, item[0])):
+            result.add("bad_params", _param_message(spec, name, error), node_id=node_id, param=name)
+    elif spec.check is not None:
         # Cross-field rules run on schema-valid params only.
-        for name, message in spec.check(params):
-            result.add("bad_params", message, node_id=node_id, param=name)
+        for param, message in spec.check(params):
+            result.add("bad_params", message, node_id=node_id, param=param)
     return len(result.problems) == before
 
 
