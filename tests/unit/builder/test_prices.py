@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builder.graph.catalog.orders import _BOOK_CODE
 from builder.graph.grid import leg_grid, move_ticks, snap, yes_grid
-from builder.graph.prices import depth_within, order_price
+from builder.graph.prices import book_field, buy_on_grid, depth_within, order_price, sell_on_grid
 from tests.unit.builder.helpers import market
 
 TAPERED = ((0, 1000, 10), (1000, 9000, 100), (9000, 10000, 10))
@@ -125,3 +126,39 @@ def test_a_grid_without_tradable_prices_gives_no_price_and_no_crash():
     assert order_price(m, "yes", True, "input", 0, 4500) is None
     assert order_price(m, "no", False, "join", 3, None) is None
     assert depth_within(m, "yes", "bid", 2) == 1000  # the book itself is still counted
+
+
+def test_generated_order_prices_read_the_same_book_field_as_order_price():
+    # Plans choose the book field when compiling (orders._BOOK_CODE); order_price at run time.
+    for side in ("yes", "no"):
+        for buy in (True, False):
+            for price_from in ("join", "cross"):
+                takes_bid = buy == (price_from == "join")
+                assert _BOOK_CODE[(side, takes_bid)] == f"m.{book_field(side, buy, price_from)}"
+
+
+def _reference(grid: tuple[int, ...], price: int | None, offset: int, buy: bool) -> int | None:
+    # Round passively (snap), then step `offset` ticks more aggressive: past the aggressive end
+    # of the grid stops there, past the passive end is no price.
+    base = None if price is None else snap(grid, price, up=not buy)
+    if base is None:
+        return None
+    i = grid.index(base) + (offset if buy else -offset)
+    if buy:
+        return None if i < 0 else grid[min(i, len(grid) - 1)]
+    return None if i >= len(grid) else grid[max(i, 0)]
+
+
+@given(
+    st.one_of(st.none(), st.integers(-100, 10_100)),
+    st.integers(-5, 5),
+    st.sampled_from([((0, 10000, 100),), TAPERED, ((4000, 6000, 500),)]),
+)
+def test_grid_rounding_of_wired_prices(price, offset, ranges):
+    m = market(price_ranges=ranges)
+    for side in ("yes", "no"):
+        grid = m.yes_grid if side == "yes" else m.no_grid
+        for buy, rounding in ((True, buy_on_grid), (False, sell_on_grid)):
+            expected = _reference(grid, price, offset, buy)
+            assert rounding(grid, price, offset) == expected
+            assert order_price(m, side, buy, "input", offset, price) == expected
