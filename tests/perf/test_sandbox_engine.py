@@ -5,12 +5,14 @@ rounding, positions, events for the WebSocket channels, and the journal line (JS
 is a dict-of-deques price-time book with no accounting at all, replaying the same commands.
 Targets (issue 4, which says "orders/s"): >= 100,000 commands/s, and >= 10% of the bare book's
 rate. The stream is ~60% creates and ~40% cancels; the creates per second are recorded as well.
+Engine and bare-book passes are interleaved, so that both sides of the ratio see the same machine.
 """
 
 from __future__ import annotations
 
 import gc
 import random
+import statistics
 import time
 import warnings
 from bisect import insort
@@ -199,20 +201,39 @@ def run_bare_book(commands: list[Any]) -> tuple[float, int]:
     return elapsed, trades
 
 
+ROUNDS = 5
+
+
 def test_engine_throughput_against_a_bare_book():
     commands = resolve_cancels(order_stream(300_000))
     run_engine(commands[:20_000])  # warm up
-    engine_s, engine_trades = min(run_engine(commands) for _ in range(3))
-    bare_s, _ = min(run_bare_book(commands) for _ in range(3))
+    # Interleaved rounds (engine pass, then bare-book pass): on a shared machine a noisy spell then
+    # slows both sides of a round alike, where three engine passes followed by three bare passes
+    # could each fall in a different spell (measured on a 2-core machine: the ratio swung
+    # 0.079-0.120 over four runs that way; interleaved, the median per-round ratio stayed within
+    # 0.093-0.098). The rates are the best of the rounds; the ratio target is checked on the median
+    # of the per-round ratios.
+    engine_times: list[float] = []
+    bare_times: list[float] = []
+    engine_trades = 0
+    for _ in range(ROUNDS):
+        seconds, engine_trades = run_engine(commands)
+        engine_times.append(seconds)
+        bare_times.append(run_bare_book(commands)[0])
+    engine_s, bare_s = min(engine_times), min(bare_times)
     engine_rate = len(commands) / engine_s
     bare_rate = len(commands) / bare_s
+    median_ratio = statistics.median(
+        bare / engine for engine, bare in zip(engine_times, bare_times, strict=True)
+    )
     creates = sum(1 for command in commands if type(command) is CreateOrder)
     # The issue says "orders/s"; the stream is creates and cancels, so both figures are recorded:
     # commands/s (what the targets apply to) and orders (creates) per second of the same run.
     note = (
         f"{len(commands):,} commands: {creates:,} creates ({creates / len(commands):.0%}) and "
         f"{len(commands) - creates:,} cancels; {engine_trades:,} trades, 50 accounts, 10 markets; "
-        f"{creates / engine_s:,.0f} orders (creates)/s"
+        f"{creates / engine_s:,.0f} orders (creates)/s; best of {ROUNDS} interleaved rounds, "
+        f"median per-round ratio {median_ratio:.4f}"
     )
     record(
         "sandbox.engine.commands_per_s",
@@ -235,8 +256,8 @@ def test_engine_throughput_against_a_bare_book():
     # rate depends on the machine of the day, which a benchmark reports rather than fails on.
     if engine_rate < 100_000:
         warnings.warn(f"engine {engine_rate:,.0f} commands/s (target 100,000)", stacklevel=1)
-    if engine_rate < 0.10 * bare_rate:
+    if median_ratio < 0.10:
         warnings.warn(
-            f"the engine keeps {engine_rate / bare_rate:.1%} of the bare book's rate (target 10%)",
+            f"the engine keeps {median_ratio:.1%} of the bare book's rate (target 10%)",
             stacklevel=1,
         )
