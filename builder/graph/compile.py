@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -270,9 +271,8 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
             gen.out_names[(node_id, out.name)] = gen.name("v")
             gen.trace_keys.append((node_id, out.name))
     for node_id in analysis.order:
+        # No per-node comment lines: every line of source costs CPython's compile() time.
         node = nodes[node_id]
-        # The comment names the spec, never the node (ids are user strings).
-        gen.lines.append(f"    # {node.spec.key}")
         node.spec.emit(_NodeContext(gen, node))
 
     body = "\n".join(gen.lines)
@@ -287,9 +287,16 @@ def _generate(analysis: Analysis, graph_hash: str) -> Plan:
         # A state this plan returned has every key: plain subscripts. A new or partial one
         # (the first evaluation in a market) is completed with the defaults, once, by calling
         # the plan again (the caller's dict is never modified).
+        # Several keys are read by one itemgetter call (a C loop, and far less source to compile
+        # than a subscript per key); it raises KeyError like the subscripts.
         defaults = gen.const(MappingProxyType(dict(gen.state_defaults)))
         prologue.append("    try:")
-        prologue += [f"        {local} = st[{key}]" for local, key in gen.state_reads]
+        if len(gen.state_reads) == 1:
+            [(local, key)] = gen.state_reads
+            prologue.append(f"        {local} = st[{key}]")
+        else:
+            getter = gen.const(operator.itemgetter(*(gen.consts[key] for _, key in gen.state_reads)))
+            prologue.append(f"        {', '.join(local for local, _ in gen.state_reads)} = {getter}(st)")
         prologue.append("    except KeyError:")
         prologue.append(f"        return run(ev, {{**{defaults}, **st}}, now)")
     # Constants are left out of the trace (the plan holds them): less to build per evaluation.

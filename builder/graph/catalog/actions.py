@@ -79,4 +79,11 @@ def emit_action(ctx: EmitContext, when: str, build: Callable[[str, str], None]) 
     build("    ", f"{fires} + 1")
     # The latch follows `when` (set by a fire, cleared when `when` drops); nothing else changes.
     changed = f"{fired} or (not {when} and {latch})"
-    ctx.state_set(f"[{when} and ({latch} or {fired}), {fires} + {fired}] if {changed} else {memory}", changed)
+    # The new memory is built by a helper, called only when it changed (rare): one call compiles
+    # far faster than the expression it replaces, and the common path is the same test as before.
+    ctx.state_set(f"{ctx.const(next_memory)}({memory}, {when}, {fired}) if {changed} else {memory}", changed)
+
+
+def next_memory(memory: list[Any], when: object, fired: bool) -> list[Any]:
+    """An edge-triggered action's memory after an evaluation in which it changed."""
+    return [when and (memory[0] or fired), memory[1] + fired]

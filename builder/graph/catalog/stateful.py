@@ -24,7 +24,8 @@ def _crosses(above: bool) -> Emitter:
         # Crossing above: A was at or below B at the previous evaluation and is above it now.
         was, now_ = ("<=", ">") if above else (">=", "<")
         ctx.line(
-            f"{out} = {prev} is not None and {prev}[0] is not None and {prev}[1] is not None "
+            # `None not in prev`: both previous values were non-null (they are numbers or None).
+            f"{out} = {prev} is not None and None not in {prev} "
             f"and {_not_null(ctx, 'a', 'b')} and {prev}[0] {was} {prev}[1] and {a} {now_} {b}"
         )
         ctx.state_set(f"[{a}, {b}]")
