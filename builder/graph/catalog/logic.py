@@ -14,15 +14,23 @@ def _guards(ctx: EmitContext, *ports: str) -> str:
     return "".join(f"{ctx.inp(p)} is not None and " for p in ports if ctx.maybe_null(p))
 
 
+def _as_bool(condition: str) -> str:
+    """`condition` (already a bool) written as a branch: CPython 3.11 specialises a comparison
+    only where it feeds a jump, so this is faster than storing the comparison's result."""
+    return f"True if {condition} else False"
+
+
 def _emit_compare(ctx: EmitContext) -> None:
     op = OPERATORS[ctx.params["op"]]
-    ctx.line(f"{ctx.out('result')} = {_guards(ctx, 'a', 'b')}{ctx.inp('a')} {op} {ctx.inp('b')}")
+    test = f"{_guards(ctx, 'a', 'b')}{ctx.inp('a')} {op} {ctx.inp('b')}"
+    ctx.line(f"{ctx.out('result')} = {_as_bool(test)}")
 
 
 def _emit_between(ctx: EmitContext) -> None:
     op = "<=" if ctx.params["inclusive"] else "<"
     x, lo, hi = ctx.inp("x"), ctx.inp("low"), ctx.inp("high")
-    ctx.line(f"{ctx.out('result')} = {_guards(ctx, 'x', 'low', 'high')}{lo} {op} {x} {op} {hi}")
+    test = f"{_guards(ctx, 'x', 'low', 'high')}{lo} {op} {x} {op} {hi}"
+    ctx.line(f"{ctx.out('result')} = {_as_bool(test)}")
 
 
 def _emit_and(ctx: EmitContext) -> None:

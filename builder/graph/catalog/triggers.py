@@ -9,7 +9,7 @@ FIRED = Port("fired", BOOL, "Fired", "True only in the evaluation this trigger's
 
 
 def _emit_book(ctx: EmitContext) -> None:
-    ctx.line(f"{ctx.out('fired')} = k == 'book'")
+    ctx.line(f"{ctx.out('fired')} = True if k == 'book' else False")
 
 
 def _emit_run_start(ctx: EmitContext) -> None:
