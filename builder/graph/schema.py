@@ -41,7 +41,16 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
 
 def canonical_json(graph: Any) -> bytes:
     """Sorted keys, no spaces, UTF-8; raises ValueError/TypeError/RecursionError if not JSON."""
-    text = json.dumps(graph, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    # No circularity bookkeeping (a graph from JSON has no cycles; a cyclic object still fails, as
+    # RecursionError): ~10% less work for the same text.
+    text = json.dumps(
+        graph,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        check_circular=False,
+    )
     # Lone surrogates are valid in Python strings and JSON text but not in UTF-8.
     return text.encode("utf-8", "surrogatepass")
 
