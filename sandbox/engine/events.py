@@ -4,7 +4,10 @@ publishes them only after the journal is durable, when the live objects may have
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from sandbox.engine.book import Order
 
 
 class Reject(NamedTuple):
@@ -38,31 +41,91 @@ class TradeRecord(NamedTuple):
     """A public trade (GET /markets/trades, WS `trade`)."""
 
     seq: int
-    trade_id: str
+    id_prefix: str  # the exchange's trade id prefix; the id is formatted when it is read
     ticker: str
     quantity: int
     yes_price: int
     taker_side: int  # 0 = bid (taker bought YES), 1 = ask (taker bought NO)
     ts_ms: int
 
+    @property
+    def trade_id(self) -> str:
+        return f"{self.id_prefix}-{self.seq:012x}"
+
+
+_FILL_FIELDS = (
+    "seq",
+    "fill_id",
+    "trade_id",
+    "order_id",
+    "account_id",
+    "ticker",
+    "side",
+    "yes_price",
+    "quantity",
+    "is_taker",
+    "fee",
+    "ts_ms",
+    "post_position",
+    "client_order_id",
+)
+
 
 class FillRecord(NamedTuple):
-    """One side of a trade, as its member sees it (GET /portfolio/fills, WS `fill`)."""
+    """One side of a trade, as its member sees it (GET /portfolio/fills, WS `fill`).
+
+    It holds its trade and order (whose fields read here never change) and what is its own; the
+    rest are properties (the ids are formatted when read). `repr` lists every field as it did when
+    they were all stored, as journal.state_hash hashes it."""
 
     seq: int
-    fill_id: str
-    trade_id: str
-    order_id: str
-    account_id: str
-    ticker: str
-    side: int
-    yes_price: int
-    quantity: int
+    id_prefix: str  # the exchange's fill id prefix; the id is formatted when it is read
+    trade: TradeRecord
+    order: Order
     is_taker: bool
     fee: int  # net fee, micro-dollars
-    ts_ms: int
     post_position: int
-    client_order_id: str
+    client_order_id: str  # as of the fill (an amend can change the order's)
+
+    @property
+    def fill_id(self) -> str:
+        return f"{self.id_prefix}-{self.seq:012x}"
+
+    @property
+    def trade_id(self) -> str:
+        return self.trade.trade_id
+
+    @property
+    def order_id(self) -> str:
+        return self.order.order_id
+
+    @property
+    def account_id(self) -> str:
+        return self.order.account_id
+
+    @property
+    def ticker(self) -> str:
+        return self.trade.ticker
+
+    @property
+    def side(self) -> int:
+        return self.order.side
+
+    @property
+    def yes_price(self) -> int:
+        return self.trade.yes_price
+
+    @property
+    def quantity(self) -> int:
+        return self.trade.quantity
+
+    @property
+    def ts_ms(self) -> int:
+        return self.trade.ts_ms
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FILL_FIELDS)
+        return f"FillRecord({fields})"
 
 
 class SettlementRecord(NamedTuple):
@@ -95,12 +158,10 @@ class BookDelta(NamedTuple):
 
 
 class OrderUpdate(NamedTuple):
-    """An order changed (WS `user_orders`)."""
+    """An order changed (WS `user_orders`): the live order (for the fields that never change once
+    it has an id) and a snapshot of the fields that can change, taken when the command ran."""
 
-    order_id: str
-    account_id: str
-    ticker: str
-    side: int
+    order: Order
     price: int
     status: int
     filled: int
@@ -110,11 +171,36 @@ class OrderUpdate(NamedTuple):
     maker_cost: int
     taker_fees: int
     maker_fees: int
-    client_order_id: str
-    created_ms: int
+    client_order_id: str  # an amend can change it
     updated_ms: int
-    expiration_ms: int
-    stp: int
+
+    @property
+    def order_id(self) -> str:
+        return self.order.order_id
+
+    @property
+    def account_id(self) -> str:
+        return self.order.account_id
+
+    @property
+    def ticker(self) -> str:
+        return self.order.ticker
+
+    @property
+    def side(self) -> int:
+        return self.order.side
+
+    @property
+    def created_ms(self) -> int:
+        return self.order.created_ms
+
+    @property
+    def expiration_ms(self) -> int:
+        return self.order.expiration_ms
+
+    @property
+    def stp(self) -> int:
+        return self.order.stp
 
 
 class PositionUpdate(NamedTuple):

@@ -797,9 +797,9 @@ class Exchange:
                 window.popleft()
 
         self.trade_seq += 1
-        trade_id = f"{self._trade_prefix}-{self.trade_seq:012x}"
         trade = _new(
-            TradeRecord, (self.trade_seq, trade_id, market.ticker, count, yes_price, taker.side, now)
+            TradeRecord,
+            (self.trade_seq, self._trade_prefix, market.ticker, count, yes_price, taker.side, now),
         )
         self.trades.append(trade)
         market.trades.append(trade)
@@ -808,17 +808,11 @@ class Exchange:
             FillRecord,
             (
                 self.fill_seq - 1,
-                f"{self._fill_prefix}-{self.fill_seq - 1:012x}",
-                trade_id,
-                maker.order_id,
-                maker.account_id,
-                market.ticker,
-                maker.side,
-                yes_price,
-                count,
+                self._fill_prefix,
+                trade,
+                maker,
                 False,
                 maker_net,
-                now,
                 maker_exposure.position,
                 maker.client_order_id,
             ),
@@ -827,17 +821,11 @@ class Exchange:
             FillRecord,
             (
                 self.fill_seq,
-                f"{self._fill_prefix}-{self.fill_seq:012x}",
-                trade_id,
-                taker.order_id,
-                taker.account_id,
-                market.ticker,
-                taker.side,
-                yes_price,
-                count,
+                self._fill_prefix,
+                trade,
+                taker,
                 True,
                 taker_net,
-                now,
                 taker_exposure.position,
                 taker.client_order_id,
             ),
@@ -1121,14 +1109,12 @@ class Exchange:
     # ----------------------------------------------------------------------------- events
 
     def _order_event(self, order: Order) -> None:
+        # The order itself carries what never changes once it has an id; the rest is copied.
         self.events.append(
             _new(
                 OrderUpdate,
                 (
-                    order.order_id,
-                    order.account_id,
-                    order.ticker,
-                    order.side,
+                    order,
                     order.price,
                     order.status,
                     order.filled,
@@ -1139,10 +1125,7 @@ class Exchange:
                     order.taker_fees,
                     order.maker_fees,
                     order.client_order_id,
-                    order.created_ms,
                     order.updated_ms,
-                    order.expiration_ms,
-                    order.stp,
                 ),
             )
         )
