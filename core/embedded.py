@@ -25,7 +25,7 @@ def embedded_services() -> list[tuple[str, EmbeddedService]]:
 
 
 class QuietSignalsServer:
-    """Mixin for secondary uvicorn servers: only the main server owns Ctrl-C."""
+    """Mixin for uvicorn servers that leave Ctrl-C to their caller (the demo command owns it)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

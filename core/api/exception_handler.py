@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -12,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from core.api.parsers import RequestTooLarge
 from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -43,11 +45,8 @@ def _render_as_json(context: dict[str, Any]) -> None:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     _render_as_json(context)
     if isinstance(exc, RequestDataTooBig):
-        # Django's limit, met when a view reads request.body (the parser has its own check).
-        return Response(
-            error_body("The request body is too large.", "request_too_large"),
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
+        # Django's limit, met when a view reads request.body: the same 413 as the parser's check.
+        exc = RequestTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.message, exc.code, exc.details), status=exc.status)
     if isinstance(exc, Http404):

@@ -36,7 +36,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 class RequestTooLarge(ApplicationError):
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"The request body is larger than {limit} bytes.",
+            f"The request body is too large: more than {limit} bytes.",
             code="request_too_large",
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             details={"max_bytes": limit},
