@@ -204,15 +204,9 @@ class DraftSaveApi(APIView):
         request=DraftInput,
         responses={
             200: inline_serializer("DraftSaved", {"revision": serializers.IntegerField()}),
-            409: inline_serializer(
+            409: _error_output(
                 "StaleRevision",
-                {
-                    "message": serializers.CharField(),
-                    "code": serializers.CharField(),
-                    "details": inline_serializer(
-                        "StaleRevisionDetails", {"current_revision": serializers.IntegerField()}
-                    ),
-                },
+                inline_serializer("StaleRevisionDetails", {"current_revision": serializers.IntegerField()}),
             ),
         },
         tags=["builder"],
