@@ -153,23 +153,8 @@ def reservation(exposure: Exposure) -> int:
 
 
 def refresh(exposure: Exposure) -> None:
-    """Recompute the exposure's reservation and carry the change to its account.
-
-    `reservation`, inlined (this runs after every fill and more): a side whose whole count only
-    closes the opposite position adds nothing, so `_opening_cost` is called only when it would
-    not return 0."""
-    position = exposure.position
-    costs = exposure.costs
-    if position < 0:  # YES bids first close the NO position
-        new = exposure.fee_reserve + costs[1]
-        if -position < exposure.counts[0]:
-            new += _opening_cost(exposure, 0, -position)
-    elif position > 0:  # NO bids first close the YES position
-        new = exposure.fee_reserve + costs[0]
-        if position < exposure.counts[1]:
-            new += _opening_cost(exposure, 1, position)
-    else:
-        new = exposure.fee_reserve + costs[0] + costs[1]
+    """Recompute the exposure's reservation and carry the change to its account."""
+    new = reservation(exposure)
     exposure.account.reserved += new - exposure.reserved
     exposure.reserved = new
 
