@@ -6,7 +6,7 @@ probability (0..1) per request, per message or per connection, drawn from a seed
 Two kinds of 5xx: `error_5xx_rate` answers 503 *before* the request has any effect (nothing
 happened, a retry is safe), `error_after_rate` lets a write run to completion (journaled, order
 created or cancelled) and then answers 500 instead of its success: the exchange acted, the
-caller cannot tell (the hook is the response class in `http.py`).
+caller cannot tell (the hook is `rest.endpoint`, after the handler).
 
 `ws_silence_rate` is drawn once per open WebSocket connection each time it is set (hook:
 `Hub.silence`, from the admin API): a connection that draws it goes silent for good (no data

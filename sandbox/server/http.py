@@ -10,7 +10,6 @@ from typing import Any, NoReturn
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 from sandbox.engine import errors
 from sandbox.engine.events import Reject
@@ -42,34 +41,9 @@ class ApiError(Exception):
         return cls(errors.HTTP_STATUS.get(reject.code, 400), reject.code, reject.message, reject.details)
 
 
-_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_ERROR_AFTER_BODY = b'{"error":{"code":"internal_error","message":"internal server error (injected fault)"}}'
-
-
-class JsonResponse(Response):
-    """A JSON response that can fall to the `error_after_rate` fault (faults.py): a successful
-    Kalshi API write has already taken effect when its answer is sent; the fault replaces that
-    answer with a 500, so the caller cannot know the exchange acted."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if 200 <= self.status_code < 300 and scope.get("method") in _WRITE_METHODS:
-            state = getattr(scope.get("app"), "state", None)
-            faults = getattr(getattr(state, "runtime", None), "faults", None)
-            if (
-                faults is not None
-                and faults.active
-                and str(scope.get("path", "")).startswith("/trade-api/")
-                and faults.hit(faults.settings.error_after_rate)
-            ):
-                lost = Response(_ERROR_AFTER_BODY, status_code=500, media_type="application/json")
-                await lost(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
-
-
 def json_response(body: Any, status: int = 200) -> Response:
     """A compact JSON response."""
-    return JsonResponse(_encode(body), status_code=status, media_type="application/json")
+    return Response(_encode(body), status_code=status, media_type="application/json")
 
 
 def error_body(code: str, message: str, details: str = "") -> dict[str, Any]:

@@ -84,6 +84,7 @@ _AMEND_FIELDS: Final = frozenset(
 _DECREASE_FIELDS: Final = frozenset({"reduce_by", "reduce_to", "exchange_index", "market_ticker"})
 _CANCEL_ITEM_FIELDS: Final = frozenset({"order_id", "subaccount", "exchange_index", "market_ticker"})
 MAX_BATCH: Final = 20
+_WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ANONYMOUS: Final = Principal(key_id="", account_id="")  # what public handlers receive
 _ORDER_STATUSES: Final = {"resting": bk.RESTING, "canceled": bk.CANCELED, "executed": bk.EXECUTED}
 
@@ -139,7 +140,18 @@ def endpoint(
                     who = "ip:" + _client_address(request)
                 if cost is not None and not runtime.limiter.allow(who, write, cost):
                     return too_many_requests()
-                return await handler(request, runtime, principal)
+                response = await handler(request, runtime, principal)
+                if (
+                    faults.active
+                    and 200 <= response.status_code < 300
+                    and request.method in _WRITE_METHODS
+                    and faults.hit(faults.settings.error_after_rate)
+                ):
+                    # The write has taken effect (journaled); its answer is lost (faults.py).
+                    return json_response(
+                        error_body("internal_error", "internal server error (injected fault)"), 500
+                    )
+                return response
             except ApiError as exc:
                 return error_response(exc)
             except JournalUnavailable:
