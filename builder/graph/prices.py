@@ -1,9 +1,10 @@
 """How an order price is chosen and rounded on the market's grid, and depth in ticks.
 
 Kalshi rejects prices off the grid (API.md §3), and the grid is not always whole cents, so every
-price an action sends comes through `order_price`: it is rounded in the passive direction (a bid
-down, an ask up), never made more aggressive than the graph asked for, and None when no valid
-price exists on that side.
+price an action sends is rounded by `buy_on_grid` / `sell_on_grid` (generated plans call them
+directly; `order_price` is the same rule in one call): in the passive direction (a bid down, an
+ask up), never more aggressive than the graph asked for, and None when no valid price exists on
+that side.
 """
 
 from __future__ import annotations
