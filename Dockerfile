@@ -6,6 +6,14 @@ RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
 RUN npm run build
 
+# The sandbox engine compiled with mypyc (sandbox/build_engine.py): the slim image has no compiler.
+FROM python:3.11 AS engine
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -c requirements.lock mypy setuptools
+COPY sandbox/ sandbox/
+RUN python -m sandbox.build_engine
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
@@ -20,6 +28,7 @@ COPY demo/ demo/
 COPY manage.py ./
 RUN pip install --no-cache-dir -c requirements.lock .
 COPY --from=frontend /build/dist frontend/dist
+COPY --from=engine /app/sandbox/engine/_compiled sandbox/engine/_compiled
 # collectstatic loads the production settings, which refuse to start without their secrets. These
 # placeholders exist only in this build step (an all-zero, well-formed Fernet key: nothing is
 # encrypted here); the running containers get the real ones from the environment.

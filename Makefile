@@ -17,7 +17,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $@
 
+# The sandbox engine compiled with mypyc (sandbox/build_engine.py): a no-op when the build matches
+# the sources; if it cannot be built, the engine runs from source and this says so.
 install: $(VENV)/.installed
+	@$(BIN)/python -m sandbox.build_engine || true
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
@@ -79,4 +82,5 @@ lock: install
 	$(BIN)/pip freeze --exclude-editable | (echo "# Pinned versions the Makefile installs with (pip install -c). Regenerate: make lock"; cat) > requirements.lock
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) frontend/node_modules frontend/dist var .mypy_cache .ruff_cache .pytest_cache \
+	  sandbox/engine/_compiled

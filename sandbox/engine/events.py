@@ -4,10 +4,11 @@ publishes them only after the journal is durable, when the live objects may have
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from sandbox.engine.book import Order
+# A runtime import, not a TYPE_CHECKING one: compiled with mypyc, the records' field types are
+# read when this module initializes, and Order's type must exist by then (sandbox.engine).
+from sandbox.engine.book import Order
 
 
 class Reject(NamedTuple):

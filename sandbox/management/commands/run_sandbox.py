@@ -48,14 +48,18 @@ class Command(BaseCommand):
         sim_flash_seconds: int | None,
         **options: Any,
     ) -> None:
+        from sandbox import engine
         from sandbox.server.serve import serve
 
         if migrate:
             call_command("migrate", interactive=False, verbosity=0)
 
         def ready() -> None:
-            # One machine-readable line, so scripts and the test fixture know the server answers.
-            sys.stdout.write(json.dumps({"sandbox": "ready", "host": host, "port": port}) + "\n")
+            # One machine-readable line, so scripts and the test fixture know the server answers;
+            # `engine` says whether the mypyc build runs ("compiled") or the source ("source").
+            line = {"sandbox": "ready", "host": host, "port": port}
+            line["engine"] = "compiled" if engine.COMPILED else "source"
+            sys.stdout.write(json.dumps(line) + "\n")
             sys.stdout.flush()
 
         try:
