@@ -91,7 +91,7 @@ _NEVER: Final = 1 << 62
 _CLOSED_STATES: Final = frozenset({CLOSED, DETERMINED, FINALIZED})
 
 
-_new = tuple.__new__  # builds a NamedTuple from a tuple, skipping its Python-level __new__ (hot path)
+_new: Final = tuple.__new__  # builds a NamedTuple from a tuple, skipping its Python-level __new__ (hot path)
 
 
 def _reject(code: str, message: str, details: str = "") -> Result:

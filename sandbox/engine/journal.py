@@ -50,7 +50,7 @@ _TAGS: Final[dict[type, str]] = {
     Tick: "tick",
 }
 _TYPES: Final[dict[str, Any]] = {tag: kind for kind, tag in _TAGS.items()}
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class JournalError(ValueError):

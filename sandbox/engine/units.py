@@ -13,16 +13,18 @@ responses always use 4 decimals for prices, 2 for counts, and 4 to 6 for money.
 from __future__ import annotations
 
 import re
+from typing import Final
 
-PRICE_ONE = 10_000  # $1.00 in price units
-COUNT_ONE = 100  # one contract in count units
-MICRO_PER_DOLLAR = 1_000_000
-MICRO_PER_CENT = 10_000
-MICRO_PER_PRICE_UNIT = 100  # $0.0001 = 100 micro-dollars (used for fees, which Kalshi rounds to $0.0001)
+PRICE_ONE: Final = 10_000  # $1.00 in price units
+COUNT_ONE: Final = 100  # one contract in count units
+MICRO_PER_DOLLAR: Final = 1_000_000
+MICRO_PER_CENT: Final = 10_000
+# $0.0001 = 100 micro-dollars (used for fees, which Kalshi rounds to $0.0001)
+MICRO_PER_PRICE_UNIT: Final = 100
 
-_DOLLARS_RE = re.compile(r"^(\d{1,9})\.(\d{2,4})$")
-_COUNT_RE = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
-_ADMIN_DOLLARS_RE = re.compile(r"^(\d{1,12})(?:\.(\d{1,6}))?$")
+_DOLLARS_RE: Final = re.compile(r"^(\d{1,9})\.(\d{2,4})$")
+_COUNT_RE: Final = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
+_ADMIN_DOLLARS_RE: Final = re.compile(r"^(\d{1,12})(?:\.(\d{1,6}))?$")
 
 
 class UnitsError(ValueError):
