@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection
 
-from sandbox import services
+from sandbox import engine, services
 from sandbox.engine.commands import Command, Deposit, Init, ListMarket, OpenAccount, SetSeriesFees, Tick
 from sandbox.engine.events import Result
 from sandbox.engine.exchange import Exchange
@@ -160,8 +160,12 @@ class Runtime:
             self._journal_seq = seq
             count += 1
         self._last_ts = exchange.now_ms
-        if count:
-            logger.info("sandbox: replayed %d journal entries in %.2fs", count, time.perf_counter() - started)
+        logger.info(
+            "sandbox: engine %s; replayed %d journal entries in %.2fs",
+            "compiled (mypyc)" if engine.COMPILED else "from source (no current build: make install)",
+            count,
+            time.perf_counter() - started,
+        )
 
     async def stop(self) -> None:
         """Flush what is queued, then stop the background tasks."""

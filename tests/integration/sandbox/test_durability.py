@@ -131,3 +131,5 @@ def test_a_restart_replays_the_journal_to_the_same_state(sandbox_factory):
     second = server.admin("GET", "/state_hash").json()
     assert first["state_hash"] == second["state_hash"]
     assert first["commands"] == second["commands"] > 50
+    # Each start ran the compiled engine, as the product does (sandbox/README.md).
+    assert server.log().count('"engine": "compiled"') == 3, server.log()
