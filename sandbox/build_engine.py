@@ -60,13 +60,18 @@ def build(force: bool = False) -> str:
         )
         if completed.returncode != 0:
             raise BuildFailed(completed.stdout[-4000:] + completed.stderr[-4000:])
-        staging = engine.COMPILED_DIR.with_name("_compiled.tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
+        # Staged beside the target and renamed into place, so that a process starting meanwhile
+        # sees either no build or a whole one; a concurrent build that got there first wins.
+        staging = Path(tempfile.mkdtemp(prefix="_compiled.", dir=engine.PACKAGE_DIR))
         for library in (Path(work) / "lib" / "sandbox" / "engine").glob("*.so"):
             shutil.copy2(library, staging / library.name)
         (staging / engine.STAMP).write_text(digest + "\n")
-        staging.rename(engine.COMPILED_DIR)
+        try:
+            staging.rename(engine.COMPILED_DIR)
+        except OSError:
+            shutil.rmtree(staging)
+            if stamp.read_text().strip() != digest:
+                raise
     return f"engine compiled with mypyc into {engine.COMPILED_DIR}"
 
 
