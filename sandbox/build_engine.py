@@ -1,10 +1,10 @@
 """Compile the pure engine (``sandbox/engine``) with mypyc: ``python -m sandbox.build_engine``.
 
-The C extensions go to ``sandbox/engine/_compiled`` (not in git) with the hash of the sources they
-were compiled from; ``sandbox.engine`` uses them only while that hash still matches (see its
-docstring). ``make install`` runs this, so ``make test``, ``make bench`` and ``make demo`` run the
-compiled engine. A build that is already current is kept; a failed build leaves no build at all,
-and the engine then runs from source (correct, only slower), which the command says.
+The C extensions go to ``sandbox/engine/_compiled/<hash of the sources>`` (not in git), which
+``sandbox.engine`` uses only while the sources still have that hash (see its docstring). ``make
+install`` runs this, so ``make test``, ``make bench`` and ``make demo`` run the compiled engine. A
+build that is current (same sources, same mypy) is kept; builds of earlier sources are removed. If
+the build fails, the engine runs from source (correct, only slower), and the command says why.
 """
 
 from __future__ import annotations
@@ -41,11 +41,12 @@ setup(
 
 def build(force: bool = False) -> str:
     """Compile when needed; returns what was done, for the caller to print."""
+    from mypy.version import __version__ as mypy_version
+
     digest = engine.source_hash()
-    stamp = engine.COMPILED_DIR / engine.STAMP
-    if not force and stamp.is_file() and stamp.read_text().strip() == digest:
-        return f"engine build is current ({engine.COMPILED_DIR})"
-    shutil.rmtree(engine.COMPILED_DIR, ignore_errors=True)  # never leave a stale build behind
+    target = engine.COMPILED_DIR / digest
+    if not force and _built_with(target) == mypy_version:
+        return f"engine build is current ({target})"
     root = engine.PACKAGE_DIR.parents[1]  # the directory holding the `sandbox` package
     sources = sorted(
         str(path.relative_to(root)) for path in engine.PACKAGE_DIR.glob("*.py") if path.name != "__init__.py"
@@ -60,19 +61,43 @@ def build(force: bool = False) -> str:
         )
         if completed.returncode != 0:
             raise BuildFailed(completed.stdout[-4000:] + completed.stderr[-4000:])
-        # Staged beside the target and renamed into place, so that a process starting meanwhile
-        # sees either no build or a whole one; a concurrent build that got there first wins.
-        staging = Path(tempfile.mkdtemp(prefix="_compiled.", dir=engine.PACKAGE_DIR))
+        if engine.source_hash() != digest:
+            raise BuildFailed("the engine sources changed during the build; run it again")
+        # Staged beside the target, then renamed into place: a process starting meanwhile finds
+        # a whole build or none. Readable by all, as the checkout is (mkdtemp makes it private).
+        engine.COMPILED_DIR.mkdir(exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=engine.COMPILED_DIR))
+        staging.chmod(0o755)
         for library in (Path(work) / "lib" / "sandbox" / "engine").glob("*.so"):
             shutil.copy2(library, staging / library.name)
-        (staging / engine.STAMP).write_text(digest + "\n")
-        try:
-            staging.rename(engine.COMPILED_DIR)
-        except OSError:
-            shutil.rmtree(staging)
-            if stamp.read_text().strip() != digest:
-                raise
-    return f"engine compiled with mypyc into {engine.COMPILED_DIR}"
+        (staging / engine.STAMP).write_text(mypy_version + "\n")
+        _install(staging, target, mypy_version)
+    for old in engine.COMPILED_DIR.iterdir():  # builds of earlier sources (staging dirs start with ".")
+        if old.name != digest and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+    return f"engine compiled with mypyc into {target}"
+
+
+def _built_with(build: Path) -> str | None:
+    try:
+        return (build / engine.STAMP).read_text().strip()
+    except OSError:
+        return None
+
+
+def _install(staging: Path, target: Path, mypy_version: str) -> None:
+    """Rename the staged build to its name; a concurrent build of the same sources that got
+    there first wins, and a build from an older mypy is replaced."""
+    if target.exists() and _built_with(target) != mypy_version:
+        retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=engine.COMPILED_DIR))
+        target.rename(retired / "build")
+        shutil.rmtree(retired, ignore_errors=True)
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if _built_with(target) != mypy_version:
+            raise
 
 
 class BuildFailed(RuntimeError):

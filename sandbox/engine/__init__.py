@@ -1,15 +1,17 @@
 """The sandbox's pure matching engine (DESIGN.md §3, §8): plain, typed Python, no Django, no I/O.
 
 The same source also runs compiled: ``python -m sandbox.build_engine`` (``make install`` runs it)
-compiles these modules with mypyc into ``_compiled/``, about twice as fast, and records a hash of
-the sources it compiled. The build is used only when that hash is the hash of the sources here
-now, so an edited module never runs as stale machine code: until it is rebuilt, the source runs.
-``SANDBOX_ENGINE=python`` forces the source (to step through it in a debugger, say).
+compiles these modules with mypyc, which makes the engine 1.6-1.8x faster. Each build lives in
+``_compiled/<hash>``, named by a hash of the sources it was compiled from and of the Python ABI,
+and is used only when that is the hash of the sources here now: an edited module never runs as
+stale machine code, it runs from source until it is rebuilt. ``SANDBOX_ENGINE=python`` forces the
+source (to step through it in a debugger, say). Choosing reads the sources once, at import.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import sysconfig
 from pathlib import Path
@@ -17,11 +19,12 @@ from typing import Final
 
 PACKAGE_DIR: Final = Path(__file__).resolve().parent
 COMPILED_DIR: Final = PACKAGE_DIR / "_compiled"
-STAMP: Final = "SOURCE_HASH"
+STAMP: Final = "BUILT_WITH"  # written last into a build directory: the build is complete
+NATIVE: Final = "_native__mypyc"  # the shared library every compiled module of a build loads
 
 
 def source_hash() -> str:
-    """What a build must have been compiled from: every module's source, and the ABI it targets."""
+    """The name of the build compiled from the sources here now, for this Python ABI."""
     digest = hashlib.sha256(str(sysconfig.get_config_var("EXT_SUFFIX")).encode())
     for path in sorted(PACKAGE_DIR.glob("*.py")):
         if path.name != "__init__.py":
@@ -29,17 +32,20 @@ def source_hash() -> str:
     return digest.hexdigest()
 
 
-def _compiled_is_current() -> bool:
+def _use_current_build() -> bool:
+    """Put the current build first on this package's path, if there is one this Python loads."""
     if os.environ.get("SANDBOX_ENGINE") == "python":
         return False
-    try:
-        return (COMPILED_DIR / STAMP).read_text().strip() == source_hash()
-    except OSError:
+    build = COMPILED_DIR / source_hash()
+    if not (build / STAMP).is_file():
         return False
+    __path__.insert(0, str(build))
+    try:  # loaded once per process; the modules then initialize from it as they are imported
+        importlib.import_module(f"{__name__}.{NATIVE}")
+    except ImportError:  # built for another interpreter or damaged: the source still runs
+        __path__.remove(str(build))
+        return False
+    return True
 
 
-# The compiled modules are found first when current; else the import system falls through to
-# the sources beside this file.
-COMPILED: Final = _compiled_is_current()
-if COMPILED:
-    __path__.insert(0, str(COMPILED_DIR))
+COMPILED: Final = _use_current_build()

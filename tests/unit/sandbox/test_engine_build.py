@@ -20,7 +20,10 @@ PROBE = (
 def test_the_engine_runs_compiled():
     # make install builds it (python -m sandbox.build_engine); the product and the benchmarks
     # run this build, so the tests do too.
-    assert engine.COMPILED, "no current engine build: run `make install` or `python -m sandbox.build_engine`"
+    assert engine.COMPILED, (
+        "no current engine build: `python -m sandbox.build_engine` builds it or says why it cannot "
+        "(it needs a C compiler and the Python headers)"
+    )
     assert sandbox.engine.exchange.__file__.endswith(".so")
 
 
@@ -36,7 +39,7 @@ def _probe(root: Path, **env: str) -> str:
     return completed.stdout.strip()
 
 
-def test_a_stale_or_refused_build_is_not_used(tmp_path):
+def test_a_stale_damaged_or_refused_build_is_not_used(tmp_path):
     # A copy of the package with its build: used as is, ignored once a module is edited.
     assert engine.COMPILED, "needs the engine build (see test_the_engine_runs_compiled)"
     copy = tmp_path / "sandbox"
@@ -45,6 +48,14 @@ def test_a_stale_or_refused_build_is_not_used(tmp_path):
     shutil.copytree(engine.PACKAGE_DIR, copy / "engine", ignore=shutil.ignore_patterns("__pycache__"))
     assert _probe(tmp_path) == "True so"
     assert _probe(tmp_path, SANDBOX_ENGINE="python") == "False py"
+    # A build this interpreter cannot load (here: its shared library is not a library) is skipped.
+    build = copy / "engine" / "_compiled" / engine.source_hash()
+    native = next(build.glob(f"{engine.NATIVE}.*"))
+    original = native.read_bytes()
+    native.write_bytes(b"not an ELF file")
+    assert _probe(tmp_path) == "False py"
+    native.write_bytes(original)
+    assert _probe(tmp_path) == "True so"
     with (copy / "engine" / "ledger.py").open("a") as source:
         source.write("\n# an edit the build has not seen\n")
     assert _probe(tmp_path) == "False py"
