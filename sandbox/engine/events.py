@@ -51,7 +51,7 @@ class TradeRecord(NamedTuple):
 
     @property
     def trade_id(self) -> str:
-        return f"{self.id_prefix}-{self.seq:012x}"
+        return "%s-%012x" % (self.id_prefix, self.seq)
 
 
 _FILL_FIELDS = (
@@ -90,7 +90,7 @@ class FillRecord(NamedTuple):
 
     @property
     def fill_id(self) -> str:
-        return f"{self.id_prefix}-{self.seq:012x}"
+        return "%s-%012x" % (self.id_prefix, self.seq)
 
     @property
     def trade_id(self) -> str:

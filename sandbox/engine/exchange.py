@@ -609,7 +609,7 @@ class Exchange:
 
         self.order_seq += 1
         order.seq = self.order_seq
-        order.order_id = order_id = f"{self._order_prefix}-{self.order_seq:012x}"
+        order.order_id = order_id = "%s-%012x" % (self._order_prefix, self.order_seq)
         self.orders[order_id] = order
         account.orders.append(order)
         if client_order_id:

@@ -66,14 +66,14 @@ def parse_money(text: object) -> int:
 
 def format_price(price: int) -> str:
     """5600 -> `"0.5600"`."""
-    return f"{price // PRICE_ONE}.{price % PRICE_ONE:04d}"
+    return "%d.%04d" % divmod(price, PRICE_ONE)
 
 
 def format_count(count: int) -> str:
     """1050 -> `"10.50"`; negative counts keep their sign (signed positions)."""
     if count < 0:
         return "-" + format_count(-count)
-    return f"{count // COUNT_ONE}.{count % COUNT_ONE:02d}"
+    return "%d.%02d" % divmod(count, COUNT_ONE)
 
 
 def format_money(micro: int) -> str:
@@ -82,8 +82,8 @@ def format_money(micro: int) -> str:
         return "-" + format_money(-micro)
     whole, frac = divmod(micro, MICRO_PER_DOLLAR)
     if frac % 100 == 0:
-        return f"{whole}.{frac // 100:04d}"
-    text = f"{frac:06d}"
+        return "%d.%04d" % (whole, frac // 100)
+    text = "%06d" % frac
     return f"{whole}.{text[:5] if text[5] == '0' else text}"
 
 
