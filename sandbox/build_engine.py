@@ -25,13 +25,13 @@ _SETUP = """
 import sys
 from setuptools import setup
 from mypyc.build import mypycify
-work, sources = sys.argv[1], sys.argv[2:]
+work, group, sources = sys.argv[1], sys.argv[2], sys.argv[3:]
 setup(
     name="sandbox-engine",
     ext_modules=mypycify(
         ["--config-file=", *sources],
         opt_level="3",
-        group_name="sandbox.engine._native",
+        group_name=group,
         target_dir=work + "/c",
     ),
     script_args=["build_ext", "--build-lib", work + "/lib", "--build-temp", work + "/tmp"],
@@ -48,12 +48,10 @@ def build(force: bool = False) -> str:
     if not force and _built_with(target) == mypy_version:
         return f"engine build is current ({target})"
     root = engine.PACKAGE_DIR.parents[1]  # the directory holding the `sandbox` package
-    sources = sorted(
-        str(path.relative_to(root)) for path in engine.PACKAGE_DIR.glob("*.py") if path.name != "__init__.py"
-    )
+    sources = [str(path.relative_to(root)) for path in engine.sources()]
     with tempfile.TemporaryDirectory(prefix="engine-build-") as work:
         completed = subprocess.run(  # noqa: S603 - our interpreter, our script, our file names
-            [sys.executable, "-c", _SETUP, work, *sources],
+            [sys.executable, "-c", _SETUP, work, f"{engine.__name__}.{engine.GROUP}", *sources],
             cwd=root,
             capture_output=True,
             text=True,

@@ -20,15 +20,20 @@ from typing import Final
 PACKAGE_DIR: Final = Path(__file__).resolve().parent
 COMPILED_DIR: Final = PACKAGE_DIR / "_compiled"
 STAMP: Final = "BUILT_WITH"  # written last into a build directory: the build is complete
-NATIVE: Final = "_native__mypyc"  # the shared library every compiled module of a build loads
+GROUP: Final = "_native"  # the mypyc group of all the modules: one shared library, named ...
+NATIVE: Final = GROUP + "__mypyc"  # ... so by mypyc; every compiled module of a build loads it
+
+
+def sources() -> list[Path]:
+    """The modules that are compiled: every one of the package but this file."""
+    return sorted(path for path in PACKAGE_DIR.glob("*.py") if path.name != "__init__.py")
 
 
 def source_hash() -> str:
     """The name of the build compiled from the sources here now, for this Python ABI."""
     digest = hashlib.sha256(str(sysconfig.get_config_var("EXT_SUFFIX")).encode())
-    for path in sorted(PACKAGE_DIR.glob("*.py")):
-        if path.name != "__init__.py":
-            digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    for path in sources():
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

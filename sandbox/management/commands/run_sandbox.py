@@ -57,8 +57,8 @@ class Command(BaseCommand):
         def ready() -> None:
             # One machine-readable line, so scripts and the test fixture know the server answers;
             # `engine` says whether the mypyc build runs ("compiled") or the source ("source").
-            line = {"sandbox": "ready", "host": host, "port": port}
-            line["engine"] = "compiled" if engine.COMPILED else "source"
+            engine_kind = "compiled" if engine.COMPILED else "source"
+            line = {"sandbox": "ready", "host": host, "port": port, "engine": engine_kind}
             sys.stdout.write(json.dumps(line) + "\n")
             sys.stdout.flush()
 
